@@ -1,0 +1,76 @@
+"""The constraint catalogue and the builder that turns config into constraints."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+from fakegen.columns import Column
+from fakegen.constraints.base import Constraint
+from fakegen.constraints.literal import Membership
+from fakegen.constraints.logical import ExpressionConstraint
+from fakegen.constraints.numeric import Inequality, Range, Threshold
+from fakegen.errors import ConfigError
+
+#: Constraint classes by the ``type`` key that selects them in the config.
+CONSTRAINT_TYPES: dict[str, type[Constraint]] = {
+    cls.type_name: cls
+    for cls in (Range, Threshold, Inequality, Membership, ExpressionConstraint)
+}
+
+__all__ = ["CONSTRAINT_TYPES", "Constraint", "make_constraint", "make_constraints"]
+
+
+def make_constraint(
+    name: str, spec: Mapping[str, Any], schema: Mapping[str, Column], *, key: str
+) -> Constraint:
+    """Build one constraint from its config mapping, checking every key."""
+    if not isinstance(spec, Mapping):
+        raise ConfigError(
+            f"{key} is {spec!r}; give a mapping with a 'type' key, such as "
+            "{type: threshold, column: age, op: '>=', value: 18}."
+        )
+    spec = dict(spec)
+    type_name = spec.pop("type", None)
+    cls = CONSTRAINT_TYPES.get(type_name)
+    if cls is None:
+        raise ConfigError(
+            f"{key}.type is {type_name!r}; known constraint types are "
+            f"{', '.join(CONSTRAINT_TYPES)}."
+        )
+    hard = spec.pop("hard", False)
+    if not isinstance(hard, bool):
+        raise ConfigError(f"{key}.hard is {hard!r}; use true or false.")
+
+    parameters = inspect.signature(cls.__init__).parameters
+    accepted = [
+        p for p in parameters if p not in ("self", "name", "schema", "key", "hard")
+    ]
+    required = [p for p in accepted if parameters[p].default is inspect.Parameter.empty]
+    unknown = sorted(set(spec) - set(accepted))
+    if unknown:
+        raise ConfigError(
+            f"{key} has unknown key {unknown[0]!r} for a {type_name} constraint; "
+            f"its keys are type, hard, {', '.join(accepted)}."
+        )
+    missing = [p for p in required if spec.get(p) is None]
+    if missing:
+        raise ConfigError(
+            f"{key}.{missing[0]} is missing; a {type_name} constraint needs "
+            f"{', '.join(required)}."
+        )
+    return cls(name, schema=schema, key=key, hard=hard, **spec)
+
+
+def make_constraints(
+    specs: Mapping[str, Any], schema: Mapping[str, Column], *, key: str
+) -> list[Constraint]:
+    """Build every constraint of ``specs`` and check each one is feasible alone."""
+    constraints = [
+        make_constraint(str(name), spec, schema, key=f"{key}.{name}")
+        for name, spec in specs.items()
+    ]
+    for constraint in constraints:
+        constraint.check_feasible()
+    return constraints

@@ -1,0 +1,134 @@
+"""Track runs in Weights & Biases; results on disk never depend on it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fakegen.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+MODES = ("offline", "online", "disabled")
+
+
+class NullTracker:
+    """A tracker that records nothing, for ``tracker=none``."""
+
+    run_dir: Path | None = None
+
+    def start(self, *, config: dict[str, Any], name: str, run_dir: Path) -> None:
+        pass
+
+    def log(self, metrics: Mapping[str, float]) -> None:
+        pass
+
+    def summarize(self, summary: Mapping[str, Any]) -> None:
+        pass
+
+    def finish(self, *, failed: bool = False) -> None:
+        pass
+
+
+class WandbTracker(NullTracker):
+    """One W&B run per experiment; every W&B failure costs a warning only.
+
+    Parameters
+    ----------
+    project : str
+        W&B project name.
+    mode : {"offline", "online", "disabled"}
+        ``offline`` writes the run to disk for a later ``wandb sync``.
+    dir : str or None
+        Parent folder of the ``wandb`` folder; None uses WANDB_DIR if set,
+        else the run directory.
+    group, job_type : str or None
+        W&B grouping of runs, such as all runs of one sweep.
+    tags : list of str
+        Tags shown in the W&B interface.
+    """
+
+    def __init__(self, *, project, mode="offline", dir=None, group=None, job_type=None, tags=()):
+        if mode not in MODES:
+            raise ConfigError(f"tracker.mode is {mode!r}; use one of {', '.join(MODES)}.")
+        self.project = project
+        self.mode = mode
+        self.dir = dir
+        self.group = group
+        self.job_type = job_type
+        self.tags = list(tags or ())
+        self.run = None
+        self.run_dir = None
+
+    def start(self, *, config: dict[str, Any], name: str, run_dir: Path) -> None:
+        try:
+            import wandb
+
+            directory = Path(self.dir or os.environ.get("WANDB_DIR") or run_dir)
+            directory.mkdir(parents=True, exist_ok=True)
+            self.run = wandb.init(
+                project=self.project,
+                mode=self.mode,
+                dir=str(directory),
+                name=name,
+                group=self.group,
+                job_type=self.job_type,
+                tags=self.tags,
+                config=config,
+                reinit="finish_previous",
+                settings=wandb.Settings(console="off", silent=True),
+            )
+            self.run_dir = Path(self.run.dir).parent
+            log.info("Tracking mode=%s wandb_dir=%s", self.mode, self.run_dir)
+        except Exception as exc:  # noqa: BLE001 - any W&B failure must not stop the run
+            log.warning("W&B could not start, so this run is not tracked: %s", exc)
+            self.run = None
+
+    def log(self, metrics: Mapping[str, float]) -> None:
+        self._call("log", dict(metrics))
+
+    def summarize(self, summary: Mapping[str, Any]) -> None:
+        if self.run is None:
+            return
+        try:
+            self.run.summary.update(dict(summary))
+        except Exception as exc:  # noqa: BLE001
+            log.warning("W&B could not store the summary: %s", exc)
+
+    def finish(self, *, failed: bool = False) -> None:
+        if self.run is None:
+            return
+        try:
+            self.run.finish(exit_code=1 if failed else 0)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("W&B could not close the run: %s", exc)
+        self.run = None
+
+    def _call(self, method: str, *args: Any) -> None:
+        if self.run is None:
+            return
+        try:
+            getattr(self.run, method)(*args)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("W&B %s failed: %s", method, exc)
+
+
+def make_tracker(cfg: Mapping[str, Any]) -> NullTracker:
+    """Build the tracker that ``cfg`` (the ``tracker`` group) selects."""
+    kind = cfg.get("kind", "none")
+    if kind == "none":
+        return NullTracker()
+    if kind != "wandb":
+        raise ConfigError(f"tracker.kind is {kind!r}; use wandb or none.")
+    options = {k: v for k, v in cfg.items() if k != "kind"}
+    allowed = {"project", "mode", "dir", "group", "job_type", "tags"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"tracker has unknown key {unknown[0]!r}; its keys are kind, "
+            f"{', '.join(sorted(allowed))}."
+        )
+    return WandbTracker(**options)
