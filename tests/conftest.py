@@ -1,0 +1,64 @@
+"""Shared fixtures: run the real ``fakegen`` command with W&B offline in a temp dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+FAKEGEN = Path(sys.executable).with_name("fakegen")
+
+
+@pytest.fixture(autouse=True)
+def wandb_offline(tmp_path_factory, monkeypatch) -> Path:
+    """Keep W&B offline and its files in a temporary folder for every test."""
+    wandb_dir = tmp_path_factory.mktemp("wandb")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(wandb_dir))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+    return wandb_dir
+
+
+def run_command(
+    args: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess:
+    """Run the installed ``fakegen`` console script and capture its output."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [str(FAKEGEN), *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def fakegen(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
+    """Return a function that runs ``fakegen ARGS`` in ``tmp_path``.
+
+    Single runs write to ``tmp_path/run`` and sweeps to ``tmp_path/sweep``.
+    """
+
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+        directories = [
+            f"hydra.run.dir={tmp_path / 'run'}",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ]
+        return run_command([*args, *directories], cwd=cwd or tmp_path, env=env)
+
+    return run
+
+
+def load_results(run_dir: Path) -> dict:
+    """Read ``run_dir/results.json``."""
+    return json.loads((Path(run_dir) / "results.json").read_text(encoding="utf-8"))
