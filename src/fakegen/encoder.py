@@ -10,7 +10,12 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import (
+    MinMaxScaler,
+    OneHotEncoder,
+    OrdinalEncoder,
+    StandardScaler,
+)
 
 from fakegen.errors import ConfigError
 
@@ -23,7 +28,10 @@ LITERAL_IMPUTATION = ("most_frequent", "constant")
 
 
 def split_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Return the numeric and the literal columns of ``X``; booleans count as numeric."""
+    """Return the numeric and the literal columns of ``X``.
+
+    Booleans count as numeric.
+    """
     numeric, literal = [], []
     for name in X.columns:
         dtype = X[name].dtype
