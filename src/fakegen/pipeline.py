@@ -22,6 +22,7 @@ from fakegen.model import make_model
 from fakegen.results import RESULTS_NAME, write_json_atomic
 from fakegen.tracking import make_tracker
 from fakegen.verifier import (
+    check_suite_names,
     check_verifier_options,
     stream_rng,
     verify_files,
@@ -68,7 +69,7 @@ def run_experiment(
     try:
         with timer.stage("track"):
             tracker.start(config=config, name=name, run_dir=run_dir)
-        _run_stages(config, cfg, results, timer)
+        _run_stages(config, cfg, results, timer, run_dir)
         results["status"] = "completed"
         failed = False
     except Exception as exc:
@@ -80,6 +81,8 @@ def run_experiment(
         results["timings"]["total"] = round(sum(timer.seconds.values()), 4)
         write_json_atomic(run_dir / RESULTS_NAME, results)
         tracker.log(results.get("metrics", {}))
+        figures = results.get("figures", {})
+        tracker.log_figures({name: run_dir / path for name, path in figures.items()})
         tracker.summarize(_summary(results))
         tracker.finish(failed=failed)
         if tracker.run_dir is not None:
@@ -88,7 +91,9 @@ def run_experiment(
     return results
 
 
-def _run_stages(config: dict, cfg: DictConfig, results: dict, timer: Timer) -> None:
+def _run_stages(
+    config: dict, cfg: DictConfig, results: dict, timer: Timer, run_dir: Path
+) -> None:
     seed = config.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError(f"seed is {seed!r}; give a non-negative integer.")
@@ -105,6 +110,9 @@ def _run_stages(config: dict, cfg: DictConfig, results: dict, timer: Timer) -> N
             train, generator = data.train, None
         else:
             generator = make_generator(generator_cfg, config.get("constraint") or {})
+            check_suite_names(
+                [c.name for c in generator.constraints], key="constraint.constraints"
+            )
             rows = _check_rows(generator_cfg.get("rows"))
             train = generator.sample(rows, stream_rng(seed, "train"))
     results["dataset"] = {
@@ -126,12 +134,25 @@ def _run_stages(config: dict, cfg: DictConfig, results: dict, timer: Timer) -> N
 
     with timer.stage("verify"):
         if generator is None:
-            verification = verify_files(model, data.tests)
+            verification = verify_files(
+                model, data.tests, options, train=train, seed=seed, run_dir=run_dir
+            )
         else:
-            verification = verify_synthetic(model, generator, options, seed=seed)
+            verification = verify_synthetic(
+                model, generator, options, seed=seed, run_dir=run_dir
+            )
     results["metrics"] = {"train/accuracy": train_accuracy, **verification.metrics}
     results["verdicts"] = verification.verdicts
+    results["verdict_reasons"] = verification.verdict_reasons
     results["suites"] = verification.suites
+    results["boundaries"] = verification.boundaries
+    if verification.file_constraints:
+        results["file_constraints"] = verification.file_constraints
+    results["figures"] = {
+        name: str(Path(path).relative_to(run_dir))
+        for name, path in verification.figures.items()
+    }
+    results["verification_timings"] = verification.timings
     if generator is not None:
         results["constraints"] = {c.name: c.to_dict() for c in generator.constraints}
     log.info(

@@ -18,11 +18,16 @@ def make_run_table(results: Mapping[str, Any]) -> Table:
     table.add_column("suite")
     table.add_column("rule")
     table.add_column("rows", justify="right")
-    table.add_column("accuracy", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("95% interval", justify="right")
     table.add_column("verdict")
-    for key, label in (("train/accuracy", "train"), ("test/accuracy", "test")):
+    for key, label in (
+        ("train/accuracy", "train"),
+        ("test/accuracy", "test"),
+        ("bayes/accuracy", "ceiling"),
+    ):
         if key in metrics:
-            table.add_row(label, "", "", f"{metrics[key]:.3f}", "")
+            table.add_row(label, "", "", f"{metrics[key]:.3f} accuracy", "", "")
     for suite in results.get("suites", []):
         verdict = suite.get("verdict", "")
         style = VERDICT_STYLES.get(verdict, "")
@@ -30,9 +35,13 @@ def make_run_table(results: Mapping[str, Any]) -> Table:
             f"suite/{suite['suite']}",
             suite.get("rule", ""),
             str(suite["rows"]),
-            f"{suite['accuracy']:.3f}",
+            f"{suite['score']:.3f} {suite['metric']}",
+            f"{suite['low']:.3f}-{suite['high']:.3f}",
             f"[{style}]{verdict}[/{style}]" if style else verdict,
         )
+    for name, boundary in results.get("boundaries", {}).items():
+        learned = boundary.get("learned_rule") or "no single flip found"
+        table.add_row(f"boundary/{name}", f"learned {learned}", "", "", "", "")
     return table
 
 
