@@ -60,19 +60,19 @@ class VerifierOptions:
     """
 
     test_rows: int = 5000
-    suite_rows: int = 2000
-    boundary_rows: int = 1000
+    suite_rows: int = 1000
+    boundary_rows: int = 500
     boundary_width: float = 0.1
-    extrapolation_rows: int = 1000
+    extrapolation_rows: int = 500
     extrapolation_width: float = 1.0
-    invariance_rows: int = 1000
-    counterfactual_rows: int = 500
+    invariance_rows: int = 500
+    counterfactual_rows: int = 400
     counterfactual_distance: float = 1.0
-    unseen_literal_rows: int = 1000
-    search_rows: int = 100
+    unseen_literal_rows: int = 500
+    search_rows: int = 50
     search_span: float = 2.0
     search_points: int = 16
-    search_steps: int = 4
+    search_steps: int = 3
     learned: float = 0.95
     partial: float = 0.75
     figures: bool = True

@@ -216,10 +216,10 @@ def verify_synthetic(
         timed(result.timings, "score"),
         config_context(assume_finite=True, skip_parameter_validation=True),
     ):
-        _score_in_distribution(result, test, predictions[0], generator.noise)
-        rows = [
+        rows = [_score_in_distribution(result, test, predictions[0], generator.noise)]
+        rows += [
             score_suite(s, p, predictions[0])
-            for s, p in zip(built, predictions, strict=True)
+            for s, p in zip(built[1:], predictions[1:], strict=True)
         ]
         for row in rows:
             result.metrics.update(suite_metrics(row["suite"], row))
@@ -233,9 +233,9 @@ def verify_synthetic(
     return result
 
 
-def _score_in_distribution(result, test, predictions, noise) -> None:
+def _score_in_distribution(result, test, predictions, noise) -> dict[str, Any]:
+    """Score the test set on noisy labels (``test/``) and on the rule's labels."""
     noisy = score_labels(test.y, predictions)
-    clean = score_labels(test.y_clean, predictions)
     metrics = result.metrics
     metrics["test/accuracy"] = noisy["score"]
     metrics["test/accuracy_low"] = noisy["low"]
@@ -243,6 +243,9 @@ def _score_in_distribution(result, test, predictions, noise) -> None:
     for extra in ("balanced_accuracy", "f1", "roc_auc"):
         if extra in noisy:
             metrics[f"test/{extra}"] = noisy[extra]
+    clean = noisy
+    if noise > 0:
+        clean = score_labels(test.y_clean, predictions)
     metrics["test/rule_agreement"] = clean["score"]
     metrics["test/rule_agreement_low"] = clean["low"]
     metrics["test/rule_agreement_high"] = clean["high"]
@@ -250,6 +253,7 @@ def _score_in_distribution(result, test, predictions, noise) -> None:
     # accuracy on noisy labels at 1 - noise: the rule itself scores that.
     metrics["bayes/accuracy"] = 1.0 - noise
     metrics["bayes/gap"] = metrics["bayes/accuracy"] - noisy["score"]
+    return {"suite": IN_DISTRIBUTION, "rule": "", **clean}
 
 
 def _search_boundaries(result, model, generator, base, options) -> None:
