@@ -183,11 +183,11 @@ def _learned_rule(constraint: Constraint, learned: dict[str, float]) -> str | No
     """Write the learned boundary as a rule; ``?`` marks an edge with no flip."""
     if not learned:
         return None
-    shown = {edge: _number(value) for edge, value in learned.items()}
+    formatted = {edge: _number(value) for edge, value in learned.items()}
     if isinstance(constraint, Threshold):
-        return f"{constraint.column.name} {constraint.op} {shown['value']}"
+        return f"{constraint.column.name} {constraint.op} {formatted['value']}"
     if isinstance(constraint, Range):
-        low, high = shown.get("low", "?"), shown.get("high", "?")
+        low, high = formatted.get("low", "?"), formatted.get("high", "?")
         return f"{low} <= {constraint.column.name} <= {high}"
     offset = learned["offset"]
     sign = "+" if offset >= 0 else "-"

@@ -44,8 +44,8 @@ _OPTIONAL_ROWS = (
 def stream_rng(seed: int, stream: str) -> np.random.Generator:
     """Return a generator for one named random stream of a run.
 
-    Naming streams keeps each test set the same whatever other sets a run
-    builds, and whatever order it builds them in.
+    A named stream draws the same numbers whatever other streams a run uses
+    and in whatever order it uses them.
     """
     return np.random.default_rng([seed, zlib.crc32(stream.encode())])
 

@@ -76,7 +76,7 @@ def make_boundary_suite(
     """Move ``valid`` rows to within ``width`` std of one constraint's boundary.
 
     The rows are shared out evenly between the constraints that can place a
-    row at a margin; about half land on each side of the boundary.
+    row at a margin. About half land on each side of the boundary.
     """
     constraints = margin_constraints(generator)
     if not constraints or len(valid) == 0:
@@ -120,7 +120,7 @@ def make_extrapolation_suite(
     """Move one constrained column of each ``valid`` row outside its range.
 
     A value goes up to ``width`` std above the column's high end or below its
-    low end; log-normal columns only go up, because they never take values
+    low end. Log-normal columns only go up, because they never take values
     of 0 or below.
     """
     names = constrained_numeric_columns(generator)

@@ -128,9 +128,9 @@ def build_suites(
 def predict_suites(model: Any, built: list[suites.Suite]) -> list[Predictions]:
     """Predict every suite, pooling the suites whose column types agree.
 
-    Pooling saves the fixed cost of a ``predict`` call per suite; suites with
-    other column types (such as new literal categories) are predicted alone,
-    because an encoder may depend on the exact dtype.
+    Pooling saves the fixed cost of one ``predict`` call per suite. Suites
+    with other column types, such as new literal categories, are predicted
+    alone because an encoder may depend on the exact dtype.
     """
     signature = [tuple(map(str, s.X.dtypes)) for s in built]
     pooled = [i for i, sig in enumerate(signature) if sig == signature[0]]
@@ -150,7 +150,7 @@ def predict_suites(model: Any, built: list[suites.Suite]) -> list[Predictions]:
 def score_suite(
     suite: suites.Suite, predictions: Predictions, reference: Predictions
 ) -> dict[str, Any]:
-    """Score one suite; ``reference`` holds the in-distribution predictions."""
+    """Score one suite against the in-distribution predictions ``reference``."""
     if suite.name == INVARIANCE:
         unchanged = predictions.labels == reference.labels[: len(suite.X)]
         row = score_share(int(unchanged.sum()), len(unchanged), metric="unchanged")
