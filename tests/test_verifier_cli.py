@@ -120,7 +120,8 @@ def test_file_run_checks_declared_constraints(fakegen, tmp_path):
     results = load_results(tmp_path / "run")
     train = pd.read_csv(tmp_path / "train.csv")
     adult = results["file_constraints"]["adult"]
-    assert adult["train"]["breaking"] == int((train["age"] < 18).sum())
-    assert adult["heldout"]["rows"] == 400
+    tables = adult["tables"]
+    assert tables["generator.train"]["breaking"] == int((train["age"] < 18).sum())
+    assert tables["generator.tests.heldout"]["rows"] == 400
     assert results["metrics"]["suite/counterfactual/flipped"] >= 0.95
     assert_png(tmp_path / "run" / results["figures"]["suites"])

@@ -61,8 +61,11 @@ def test_verify_files_counts_breaking_rows_and_scores_pairs():
 
     adult = result.file_constraints["adult"]
     assert adult["rule"] == "age >= 18"
-    assert adult["train"]["breaking"] == int((train.X["age"] < 18).sum())
-    assert adult["heldout"]["breaking"] == int((test.X["age"] < 18).sum())
+    tables = adult["tables"]
+    assert tables["generator.train"]["breaking"] == int((train.X["age"] < 18).sum())
+    assert tables["generator.tests.heldout"]["breaking"] == int(
+        (test.X["age"] < 18).sum()
+    )
     assert result.metrics["suite/heldout/accuracy"] >= 0.99
     assert result.metrics["test/accuracy"] == result.metrics["suite/heldout/accuracy"]
     pairs = next(row for row in result.suites if row["suite"] == "counterfactual")

@@ -70,15 +70,15 @@ def count_breaking(
     """Count, per constraint and table, the rows that break the constraint."""
     report: dict[str, Any] = {}
     for constraint in constraints:
-        entry: dict[str, Any] = {"rule": constraint.describe()}
+        counts = {}
         for table, data in tables.items():
             breaking = int((~constraint.check(data.X)).sum())
-            entry[table] = {
+            counts[table] = {
                 "rows": len(data.X),
                 "breaking": breaking,
                 "share": breaking / len(data.X),
             }
-        report[constraint.name] = entry
+        report[constraint.name] = {"rule": constraint.describe(), "tables": counts}
     return report
 
 
@@ -175,11 +175,13 @@ def verify_files(
 
 def _verify_constraints(result, model, tests, train, options, seed) -> None:
     constraints = make_file_constraints(options.constraints, train.X)
-    result.file_constraints = count_breaking(constraints, {"train": train, **tests})
+    # Test names are config keys, so "generator.train" cannot clash with them.
+    tables = {"generator.train": train}
+    tables.update({f"generator.tests.{name}": data for name, data in tests.items()})
+    result.file_constraints = count_breaking(constraints, tables)
     for name, entry in result.file_constraints.items():
-        result.metrics[f"constraint/{name}/train_breaking_share"] = entry["train"][
-            "share"
-        ]
+        share = entry["tables"]["generator.train"]["share"]
+        result.metrics[f"constraint/{name}/train_breaking_share"] = share
     classes = getattr(model, "classes_", None)
     if classes is None or list(classes) != [0, 1] or options.counterfactual_rows == 0:
         log.warning(

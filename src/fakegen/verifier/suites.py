@@ -3,6 +3,10 @@
 Every suite is labelled by the rule itself (``generator.label_of``), never by
 the way its rows were built, so a suite stays correct when a builder moves a
 column that another constraint also uses.
+
+NOTE: builders that move a column (boundary, extrapolation, counterfactual)
+do not re-check hard constraints, so a moved row can break a hard constraint
+on the same column and fall outside the table's domain.
 """
 
 from __future__ import annotations
@@ -191,6 +195,8 @@ def make_counterfactual_suite(
     first = pd.concat(firsts, ignore_index=True)
     second = pd.concat(seconds, ignore_index=True)
     differ = generator.label_of(first) != generator.label_of(second)
+    if not differ.any():
+        return None
     first = first.loc[differ].reset_index(drop=True)
     second = second.loc[differ].reset_index(drop=True)
     X = pd.concat([first, second], ignore_index=True)
