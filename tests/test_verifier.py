@@ -362,3 +362,26 @@ def test_unseen_literal_frame_keeps_other_columns(tmp_path):
 
     numeric = ["age", "income", "start", "end"]
     pd.testing.assert_frame_equal(suite.X[numeric], before[numeric])
+
+
+class CappedIncomeModel(RuleModel):
+    """Predicts 0 again above an income of 45000, against the rule's direction."""
+
+    def predict(self, X):
+        capped = X["income"].to_numpy(dtype=float) <= 45000
+        return super().predict(X) & capped
+
+
+def test_verify_synthetic_reports_non_monotonic_prediction():
+    generator = make_test_generator()
+    options = VerifierOptions(test_rows=300, suite_rows=200, search_rows=20)
+
+    result = verify_synthetic(CappedIncomeModel(), generator, options, seed=0)
+
+    edge = result.boundaries["income_floor"]["edges"]["value"]
+    assert edge["monotonic_share"] == 0.0
+    assert edge["learned"] == pytest.approx(30000, rel=1e-3)
+    assert (
+        "The prediction moves against the rule's direction along income (value "
+        "edge) in 100% of the searched rows."
+    ) in result.verdict_reasons["income_floor"]

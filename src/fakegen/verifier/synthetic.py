@@ -299,11 +299,19 @@ def _judge(result, generator, options) -> None:
                 f"Accuracy within {options.boundary_width:g} std of the boundary "
                 f"is {near[name]['score']:.3f}."
             )
-        learned_rule = result.boundaries.get(name, {}).get("learned_rule")
-        if learned_rule:
+        report = result.boundaries.get(name, {})
+        if report.get("learned_rule"):
             notes.append(
-                f"Learned boundary {learned_rule}, true {constraint.describe()}."
+                f"Learned boundary {report['learned_rule']}, "
+                f"true {constraint.describe()}."
             )
+        for edge_name, edge in report.get("edges", {}).items():
+            if edge.get("monotonic_share", 1.0) < 1.0:
+                notes.append(
+                    f"The prediction moves against the rule's direction along "
+                    f"{edge['column']} ({edge_name} edge) in "
+                    f"{1 - edge['monotonic_share']:.0%} of the searched rows."
+                )
         verdict, reason = judge_constraint(evidence, options, notes=notes)
         result.verdicts[name] = verdict
         result.verdict_reasons[name] = reason
