@@ -353,7 +353,7 @@ def test_verify_synthetic_is_deterministic():
     assert first.metrics == second.metrics
 
 
-def test_unseen_literal_frame_keeps_other_columns(tmp_path):
+def test_unseen_literal_frame_keeps_other_columns():
     generator = make_test_generator()
     valid = generator.sample_valid(50, stream_rng(0, "valid")).X
     before = valid.copy()
