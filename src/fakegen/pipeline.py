@@ -79,12 +79,14 @@ def run_experiment(
         results["timings"] = timer.seconds
         results["timings"]["total"] = round(sum(timer.seconds.values()), 4)
         write_json_atomic(run_dir / RESULTS_NAME, results)
-        tracker.log(results.get("metrics", {}))
-        tracker.summarize(_summary(results))
-        tracker.finish(failed=failed)
+        with timer.stage("track_finish"):
+            tracker.log(results.get("metrics", {}))
+            tracker.log_table("suites", results.get("suites", []))
+            tracker.summarize(_summary(results))
+            tracker.finish(failed=failed)
         if tracker.run_dir is not None:
             results["wandb_dir"] = str(tracker.run_dir)
-            write_json_atomic(run_dir / RESULTS_NAME, results)
+        write_json_atomic(run_dir / RESULTS_NAME, results)
     return results
 
 
