@@ -53,7 +53,7 @@ def plot_learning_curves(runs: pd.DataFrame, path: Path) -> Path:
     figure, grid = plt.subplots(
         n_rows, n_columns, figsize=(4.2 * n_columns, 3.2 * n_rows), squeeze=False
     )
-    for axes, constraint in zip(grid.flat, constraints):
+    for axes, constraint in zip(grid.flat, constraints, strict=False):
         subset = done[done["constraint"] == constraint]
         for model, points in subset.groupby("model"):
             curve = points.groupby("rows")["score"].mean()

@@ -1,0 +1,153 @@
+"""Real multiruns of the ``fakegen`` command: summary, heatmap, W&B groups, resume."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+
+import matplotlib.image
+import pytest
+import yaml
+from conftest import load_results
+from wandb_files import run_record
+
+from fakegen.cli import sweep_group
+
+SMALL = ("generator.rows=1500", "verifier.test_rows=400", "verifier.suite_rows=300")
+FAILING_NOISE = "generator.noise is 0.7; it must lie in [0, 0.5)."
+
+
+def read_summary(sweep_dir) -> list[dict[str, str]]:
+    with open(sweep_dir / "summary.csv", encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", ["basic", "joblib"], ids=["basic", "joblib"])
+def test_sweep_two_by_two_reports_failed_run(
+    fakegen, tmp_path, wandb_offline, launcher
+):
+    completed = fakegen(
+        "-m",
+        f"hydra/launcher={launcher}",
+        "model=logreg,tree",
+        "generator.noise=0.0,0.7",
+        *SMALL,
+    )
+    sweep_dir = tmp_path / "sweep"
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 1, output
+    assert re.search(
+        re.escape("2 of 4 runs of the sweep did not complete; see ")
+        + re.escape(str(sweep_dir / "summary.md")),
+        output,
+    ), output
+    assert str(sweep_dir / "1") in output
+
+    rows = read_summary(sweep_dir)
+    assert [row["run"] for row in rows] == ["0", "1", "2", "3"]
+    assert [row["model"] for row in rows] == ["logreg", "logreg", "tree", "tree"]
+    assert [row["status"] for row in rows] == [
+        "completed",
+        "failed",
+        "completed",
+        "failed",
+    ]
+    for row in rows[1::2]:
+        assert row["error"] == f"ConfigError: {FAILING_NOISE}"
+        assert row["score"] == ""
+        assert "generator.noise=0.7" in row["overrides"]
+    for row in rows[0::2]:
+        assert 0.0 <= float(row["score"]) <= 1.0
+        assert row["verdict/working_age"] in {"learned", "partial", "not_learned"}
+        assert float(row["test/accuracy"]) > 0.5
+        assert row["error"] == ""
+
+    markdown = (sweep_dir / "summary.md").read_text(encoding="utf-8")
+    assert "4 runs in" in markdown
+    assert "2 completed, 2 failed" in markdown
+    assert markdown.count(FAILING_NOISE) == 2
+
+    image = matplotlib.image.imread(sweep_dir / "heatmap.png")
+    assert image.shape[0] > 100
+    assert image.shape[1] > 100
+
+    run_folders = sorted((wandb_offline / "wandb").glob("offline-run-*"))
+    assert len(run_folders) == 4
+    records = [run_record(folder) for folder in run_folders]
+    assert {record.run_group for record in records} == {sweep_group(sweep_dir)}
+    assert {record.job_type for record in records} == {"sweep"}
+    assert sorted(record.display_name for record in records) == [
+        "applicant-logreg-seed0",
+        "applicant-logreg-seed0",
+        "applicant-tree-seed0",
+        "applicant-tree-seed0",
+    ]
+    assert load_results(sweep_dir / "0")["config"]["tracker"]["group"] == sweep_group(
+        sweep_dir
+    )
+
+
+@pytest.mark.slow
+def test_sweep_resume_skips_completed_runs(fakegen, tmp_path):
+    first = fakegen("-m", "seed=0,1", *SMALL)
+    sweep_dir = tmp_path / "sweep"
+    assert first.returncode == 0, first.stdout + first.stderr
+    kept = sweep_dir / "0" / "results.json"
+    kept_mtime = os.stat(kept).st_mtime_ns
+    (sweep_dir / "1" / "results.json").unlink()
+
+    second = fakegen("-m", "seed=0,1", "resume=true", *SMALL)
+    output = second.stdout + second.stderr
+
+    assert second.returncode == 0, output
+    assert f"Skipped run applicant-logreg-seed0: {sweep_dir / '0'}" in output
+    assert "Skipped run applicant-logreg-seed1" not in output
+    assert os.stat(kept).st_mtime_ns == kept_mtime
+    assert load_results(sweep_dir / "1")["status"] == "completed"
+    assert [row["status"] for row in read_summary(sweep_dir)] == ["completed"] * 2
+
+
+@pytest.mark.slow
+def test_sweep_resume_reruns_changed_config(fakegen, tmp_path):
+    assert fakegen("-m", "seed=0", *SMALL).returncode == 0
+    changed = fakegen("-m", "seed=0", "resume=true", "model.C=0.5", *SMALL)
+    output = changed.stdout + changed.stderr
+
+    assert changed.returncode == 0, output
+    assert "its config changed since" in output
+    assert load_results(tmp_path / "sweep" / "0")["config"]["model"]["C"] == 0.5
+
+
+@pytest.mark.slow
+def test_sweep_optuna_maximises_objective(fakegen, tmp_path):
+    completed = fakegen(
+        "-m",
+        "+experiment=tune_xgboost",
+        "hydra.sweeper.n_trials=2",
+        "model.n_jobs=1",
+        *SMALL,
+    )
+    sweep_dir = tmp_path / "sweep"
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    best = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
+    scores = [
+        load_results(sweep_dir / run)["metrics"]["test/rule_agreement"]
+        for run in ("0", "1")
+    ]
+    assert best["best_value"] == pytest.approx(max(scores))
+    assert set(best["best_params"]) == {
+        "model.max_depth",
+        "model.learning_rate",
+        "model.n_estimators",
+    }
+    assert [row["model"] for row in read_summary(sweep_dir)] == ["xgboost"] * 2
+
+
+def test_sweep_group_uses_last_two_parts(tmp_path):
+    assert sweep_group(tmp_path / "multirun" / "noise" / "2026-01-02_03-04-05") == (
+        "noise/2026-01-02_03-04-05"
+    )
