@@ -9,10 +9,10 @@ import re
 import matplotlib.image
 import pytest
 import yaml
-from conftest import load_results
-from wandb_files import run_record
 
+from conftest import load_results
 from fakegen.cli import sweep_group
+from wandb_files import run_record
 
 SMALL = ("generator.rows=1500", "verifier.test_rows=400", "verifier.suite_rows=300")
 FAILING_NOISE = "generator.noise is 0.7; it must lie in [0, 0.5)."
