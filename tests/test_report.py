@@ -11,8 +11,8 @@ from pathlib import Path
 
 import matplotlib.image
 import pytest
-from conftest import run_command
 
+from conftest import run_command
 from fakegen.report import SweepDirError, collect_runs, verdict_score
 
 REPORT = Path(sys.executable).with_name("fakegen-report")

@@ -127,6 +127,10 @@ class WandbTracker(NullTracker):
 
             directory = Path(self.dir or os.environ.get("WANDB_DIR") or run_dir)
             directory.mkdir(parents=True, exist_ok=True)
+            # W&B 0.31 reads the mode of its process-wide settings, not the
+            # run's, to decide whether to post usage telemetry to its server,
+            # so an offline run needs the mode there too.
+            wandb.setup(settings=wandb.Settings(mode=mode))
             self.run = wandb.init(
                 project=self.project,
                 mode=mode,
