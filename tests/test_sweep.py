@@ -9,9 +9,12 @@ import re
 import matplotlib.image
 import pytest
 import yaml
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from conftest import load_results
-from fakegen.cli import sweep_group
+from fakegen.cli import register_experiments, sweep_group
+from fakegen.paths import config_dir, experiments_dir
 from wandb_files import run_record
 
 SMALL = ("generator.rows=1500", "verifier.test_rows=400", "verifier.suite_rows=300")
@@ -151,3 +154,69 @@ def test_sweep_group_uses_last_two_parts(tmp_path):
     assert sweep_group(tmp_path / "multirun" / "noise" / "2026-01-02_03-04-05") == (
         "noise/2026-01-02_03-04-05"
     )
+
+
+# Option names other branches add; an experiment may name them before they
+# exist here, but any other name is a typo.
+CATALOGUE = {
+    "constraint": {
+        "range",
+        "threshold",
+        "inequality",
+        "linear",
+        "ratio",
+        "membership",
+        "combination",
+        "implication",
+        "equality",
+        "xor",
+        "count",
+        "derived",
+        "expression",
+    },
+    "model": {
+        "logreg",
+        "tree",
+        "forest",
+        "extra_trees",
+        "hist_gb",
+        "xgboost",
+        "mlp",
+        "knn",
+        "svm",
+    },
+}
+EXPERIMENTS = sorted(path.stem for path in experiments_dir().glob("*.yaml"))
+
+
+def compose_experiment(name: str, *overrides: str):
+    register_experiments()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        return compose(
+            "config",
+            overrides=[f"+experiment={name}", *overrides],
+            return_hydra_config=True,
+        )
+
+
+def test_experiments_folder_has_the_studies():
+    assert {"constraint_zoo", "sample_efficiency", "noise", "tune_xgboost"} <= set(
+        EXPERIMENTS
+    )
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS, ids=EXPERIMENTS)
+def test_experiment_composes_every_sweep_value(name):
+    cfg = compose_experiment(name)
+    params = cfg.hydra.sweeper.params
+
+    assert params, f"{name} sweeps nothing"
+    for key, values in params.items():
+        if (config_dir() / key).is_dir():
+            options = {path.stem for path in (config_dir() / key).glob("*.yaml")}
+            for value in str(values).split(","):
+                assert value in options | CATALOGUE[key], f"{name}: {key}={value}"
+                if value in options:
+                    assert compose_experiment(name, f"{key}={value}")[key]
+        else:
+            assert OmegaConf.select(cfg, key) is not None, f"{name}: unknown key {key}"
