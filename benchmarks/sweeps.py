@@ -3,12 +3,13 @@
 Run from the repository root with the package installed:
 
     python benchmarks/sweeps.py overhead --runs 7
-    python benchmarks/sweeps.py zoo --constraints range,threshold --models logreg,tree
+    python benchmarks/sweeps.py study constraint_zoo model=logreg,tree
 
 ``overhead`` runs the default experiment as separate ``fakegen`` processes
 and as one multirun, and reports medians of the time spent outside fitting
-and verification. ``zoo`` runs the constraint_zoo experiment (optionally on
-a subset of constraints and models) and reports its wall time.
+and verification. ``study`` runs one experiment of experiments/, with any
+extra overrides, and reports its wall time; ``--record DIR`` keeps its
+summary files and figures.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -118,22 +120,24 @@ def overhead(runs: int) -> None:
         )
 
 
-def zoo(constraints: str | None, models: str | None, seeds: str | None) -> None:
-    """Run the constraint_zoo experiment and print its wall time and run count."""
+def study(name: str, overrides: list[str], record: Path | None) -> None:
+    """Run the experiment ``name``; print its wall time and summary.
+
+    With ``record``, copy the summary files and figures into that folder.
+    """
     with tempfile.TemporaryDirectory() as temporary:
         workdir = Path(temporary)
-        sweep_dir = workdir / "zoo"
-        args = ["-m", "+experiment=constraint_zoo", f"hydra.sweep.dir={sweep_dir}"]
-        for key, value in (
-            ("constraint", constraints),
-            ("model", models),
-            ("seed", seeds),
-        ):
-            if value:
-                args.append(f"{key}={value}")
-        wall, _ = run_fakegen(args, workdir)
-        summary = (sweep_dir / "summary.md").read_text(encoding="utf-8")
-    print(f"command: fakegen {' '.join(args[: -1 if not constraints else None])}")
+        # A relative sweep directory keeps this machine's paths out of the summary.
+        sweep_dir = Path("multirun") / name
+        args = ["-m", f"+experiment={name}", *overrides]
+        wall, _ = run_fakegen([*args, f"hydra.sweep.dir={sweep_dir}"], workdir)
+        summary = (workdir / sweep_dir / "summary.md").read_text(encoding="utf-8")
+        if record is not None:
+            record.mkdir(parents=True, exist_ok=True)
+            for path in (workdir / sweep_dir).glob("*"):
+                if path.suffix in (".csv", ".md", ".png", ".yaml") and path.is_file():
+                    shutil.copy(path, record / path.name)
+    print(f"command: fakegen {' '.join(args)}")
     print(f"wall time: {wall:.1f} s")
     print(summary)
 
@@ -143,15 +147,17 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     overhead_parser = commands.add_parser("overhead", help="per-run overhead")
     overhead_parser.add_argument("--runs", type=int, default=7, help="runs to time")
-    zoo_parser = commands.add_parser("zoo", help="wall time of the constraint zoo")
-    zoo_parser.add_argument("--constraints", help="comma-separated constraint presets")
-    zoo_parser.add_argument("--models", help="comma-separated model presets")
-    zoo_parser.add_argument("--seeds", help="comma-separated seeds")
+    study_parser = commands.add_parser("study", help="wall time of an experiment")
+    study_parser.add_argument("name", help="experiment name, such as constraint_zoo")
+    study_parser.add_argument("overrides", nargs="*", help="extra Hydra overrides")
+    study_parser.add_argument(
+        "--record", type=Path, help="folder to copy the summary and figures into"
+    )
     args = parser.parse_args()
     if args.command == "overhead":
         overhead(args.runs)
     else:
-        zoo(args.constraints, args.models, args.seeds)
+        study(args.name, args.overrides, args.record)
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ def test_report_directory_without_runs_exits_two(tmp_path):
 
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
-    assert f"sweep directory {str(tmp_path)!r} holds no run" in completed.stderr
+    assert f"sweep directory {str(tmp_path)!r} contains no run" in completed.stderr
 
 
 def test_collect_runs_missing_directory_raises(tmp_path):

@@ -60,8 +60,8 @@ def sweep_group(sweep_dir: str | Path) -> str:
 def run(cfg: DictConfig) -> float | None:
     """Run one job and return its objective metric for sweepers such as Optuna.
 
-    Errors the user can fix end a single run with one log line; in a sweep,
-    a failed run is logged, returns None and the sweep goes on.
+    An error the user can fix ends a single run with one log line. In a
+    sweep, a failed run is logged and returns None, and the sweep goes on.
     """
     hydra_cfg = HydraConfig.get()
     choices = {

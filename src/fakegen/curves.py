@@ -32,8 +32,8 @@ def rows_to_learned(runs: pd.DataFrame) -> pd.DataFrame:
     """Return, per constraint and model, the fewest rows whose runs all learned.
 
     A size counts when the mean verdict score over its completed runs (seeds)
-    is 1, that is every constraint of every seed was ``learned``; the value is
-    missing when no swept size reached it.
+    is 1, that is when every constraint of every seed was ``learned``. The
+    value is missing when no swept size reached it.
     """
     done = _completed(runs, "rows")
     means = done.groupby(["constraint", "model", "rows"])["score"].mean().reset_index()

@@ -41,7 +41,7 @@ BASE_COLUMNS = (
 
 
 class SweepDirError(FakegenError, ValueError):
-    """A sweep directory is missing or holds no run."""
+    """A sweep directory is missing or contains no run."""
 
 
 @dataclass
@@ -92,7 +92,7 @@ def collect_runs(sweep_dir: Path | str) -> pd.DataFrame:
     Raises
     ------
     SweepDirError
-        If ``sweep_dir`` is not a directory or holds no run directory.
+        If ``sweep_dir`` is not a directory or contains no run directory.
     """
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
@@ -103,7 +103,7 @@ def collect_runs(sweep_dir: Path | str) -> pd.DataFrame:
     run_dirs = find_run_dirs(sweep_dir)
     if not run_dirs:
         raise SweepDirError(
-            f"sweep directory {str(sweep_dir)!r} holds no run (no {RESULTS_NAME} "
+            f"sweep directory {str(sweep_dir)!r} contains no run (no {RESULTS_NAME} "
             "and no .hydra folder below it); give the folder of a multirun."
         )
     rows = [_run_row(sweep_dir, run_dir) for run_dir in run_dirs]

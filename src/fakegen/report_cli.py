@@ -42,7 +42,7 @@ def write_report(sweep_dir: Path | str) -> SweepSummary:
     Raises
     ------
     fakegen.report.SweepDirError
-        If ``sweep_dir`` is missing or holds no run.
+        If ``sweep_dir`` is missing or contains no run.
     """
     sweep_dir = Path(sweep_dir)
     summary = SweepSummary(sweep_dir=sweep_dir, runs=collect_runs(sweep_dir))
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``fakegen-report`` console script.
 
     Exits 0 when every run completed, 1 when some did not, and 2 when the
-    sweep directory is missing or holds no run.
+    sweep directory is missing or contains no run.
     """
     parser = argparse.ArgumentParser(
         prog="fakegen-report",
