@@ -181,3 +181,16 @@ def test_make_tracker_none_records_nothing():
     tracker = make_tracker({"kind": "none"})
     assert type(tracker) is NullTracker
     assert tracker.run_dir is None
+
+
+def test_tracking_bad_mode_fails_run_with_results(fakegen, tmp_path):
+    completed = fakegen("tracker.mode=cloud", *SMALL)
+    message = "tracker.mode is 'cloud'; use one of offline, online, disabled."
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 1
+    assert message in output
+    assert "Traceback" not in output
+    results = load_results(tmp_path / "run")
+    assert results["status"] == "failed"
+    assert results["error"] == f"ConfigError: {message}"

@@ -20,7 +20,7 @@ from fakegen.fingerprint import fingerprint
 from fakegen.generator import make_generator
 from fakegen.model import make_model
 from fakegen.results import RESULTS_NAME, write_json_atomic
-from fakegen.tracking import make_tracker
+from fakegen.tracking import NullTracker, make_tracker
 from fakegen.verifier import (
     check_verifier_options,
     stream_rng,
@@ -63,9 +63,11 @@ def run_experiment(
         "config": config,
         "timings": timer.seconds,
     }
-    tracker = make_tracker(config.get("tracker") or {})
+    # A bad tracker config must still leave a failed results.json behind.
+    tracker = NullTracker()
     failed = True
     try:
+        tracker = make_tracker(config.get("tracker") or {})
         with timer.stage("track"):
             tracker.start(config=config, name=name, run_dir=run_dir)
         _run_stages(config, cfg, results, timer)
