@@ -1,4 +1,4 @@
-"""Time fakegen's per-run overhead and a constraint zoo sweep.
+"""Time fakegen's per-run overhead and the wall time of an experiment.
 
 Run from the repository root with the package installed:
 
@@ -135,7 +135,8 @@ def study(name: str, overrides: list[str], record: Path | None) -> None:
         if record is not None:
             record.mkdir(parents=True, exist_ok=True)
             for path in (workdir / sweep_dir).glob("*"):
-                if path.suffix in (".csv", ".md", ".png", ".yaml") and path.is_file():
+                # multirun.yaml is left out because it records paths of the machine.
+                if path.suffix in (".csv", ".md", ".png") and path.is_file():
                     shutil.copy(path, record / path.name)
     print(f"command: fakegen {' '.join(args)}")
     print(f"wall time: {wall:.1f} s")
