@@ -10,7 +10,6 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from fakegen.errors import FakegenError
-from fakegen.report_cli import failure_message, write_report
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +28,10 @@ class SweepStatus(Callback):
     """
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        # Imported here so that single runs, which also load this callback,
+        # do not pay for importing matplotlib.
+        from fakegen.report_cli import failure_message, write_report
+
         sweep_dir = Path(config.hydra.sweep.dir)
         _FAILED.clear()
         try:
