@@ -14,7 +14,9 @@ from omegaconf import OmegaConf
 
 from conftest import load_results
 from fakegen.cli import register_experiments, sweep_group
+from fakegen.heatmap import score_grid
 from fakegen.paths import config_dir, experiments_dir
+from fakegen.report import collect_runs
 from wandb_files import run_record
 
 SMALL = ("generator.rows=1500", "verifier.test_rows=400", "verifier.suite_rows=300")
@@ -76,6 +78,11 @@ def test_sweep_two_by_two_reports_failed_run(
     image = matplotlib.image.imread(sweep_dir / "heatmap.png")
     assert image.shape[0] > 100
     assert image.shape[1] > 100
+    scores, completed_runs, failed_runs = score_grid(collect_runs(sweep_dir))
+    assert list(scores.columns) == ["logreg", "tree"]
+    assert failed_runs.loc["applicant"].tolist() == [1, 1]
+    assert completed_runs.loc["applicant"].tolist() == [1, 1]
+    assert scores.loc["applicant", "tree"] == pytest.approx(float(rows[2]["score"]))
 
     run_folders = sorted((wandb_offline / "wandb").glob("offline-run-*"))
     assert len(run_folders) == 4
