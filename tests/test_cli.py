@@ -6,9 +6,7 @@ from conftest import load_results
 
 
 def test_default_run_writes_results(fakegen, tmp_path, wandb_offline):
-    completed = fakegen(
-        "generator.rows=4000", "verifier.test_rows=1000", "verifier.suite_rows=600"
-    )
+    completed = fakegen("generator.rows=4000", "verifier.test_rows=1000", "verifier.suite_rows=600")
 
     assert completed.returncode == 0, completed.stderr
     results = load_results(tmp_path / "run")
