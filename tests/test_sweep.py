@@ -157,6 +157,37 @@ def test_sweep_optuna_maximises_objective(fakegen, tmp_path):
     assert [row["model"] for row in read_summary(sweep_dir)] == ["xgboost"] * 2
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("resume=maybe", "resume is 'maybe'; give true or false."),
+        (
+            "objective=7",
+            "objective is 7; give a metric name such as 'test/rule_agreement', "
+            "or null.",
+        ),
+    ],
+    ids=["resume-not-bool", "objective-not-text"],
+)
+def test_run_rejects_bad_sweep_setting(fakegen, override, message):
+    completed = fakegen(override, *SMALL)
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 1
+    assert re.search(re.escape(message), output), output
+    assert "Traceback" not in output
+
+
+@pytest.mark.slow
+def test_run_rejects_unrecorded_objective(fakegen):
+    completed = fakegen("objective=test/precision", *SMALL)
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 1
+    assert "objective is 'test/precision', a metric this run did not record; " in output
+    assert "test/rule_agreement" in output
+
+
 def test_sweep_group_uses_last_two_parts(tmp_path):
     assert sweep_group(tmp_path / "multirun" / "noise" / "2026-01-02_03-04-05") == (
         "noise/2026-01-02_03-04-05"

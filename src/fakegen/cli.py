@@ -76,7 +76,10 @@ def run(cfg: DictConfig) -> float | None:
         _fill_sweep_grouping(cfg, hydra_cfg.sweep.dir)
     try:
         objective = _check_objective(cfg.get("objective"))
-        results = _completed_results(cfg, run_dir) if cfg.get("resume") else None
+        resume = cfg.get("resume", False)
+        if not isinstance(resume, bool):
+            raise ConfigError(f"resume is {resume!r}; give true or false.")
+        results = _completed_results(cfg, run_dir) if resume else None
         if results is not None:
             log.info(
                 "Skipped run %s: %s is completed with the same config", name, run_dir
