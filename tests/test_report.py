@@ -89,6 +89,9 @@ def test_report_partial_sweep_marks_missing_run(sweep_copy):
     ]
     assert rows[2]["error"] == "no results.json: the run was interrupted or never ran"
     assert "generator.rows=3000" in rows[2]["overrides"]
+    assert (rows[2]["constraint"], rows[2]["model"]) == ("applicant", "tree")
+    assert rows[2]["rows"] == "3000"
+    assert rows[2]["score"] == ""
 
 
 @pytest.mark.slow
@@ -136,6 +139,20 @@ def test_report_directory_without_runs_exits_two(tmp_path):
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert f"sweep directory {str(tmp_path)!r} contains no run" in completed.stderr
+
+
+def test_report_run_without_hydra_files(tmp_path):
+    (tmp_path / "0" / ".hydra").mkdir(parents=True)
+
+    completed = report(tmp_path)
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert "1 of 1 runs of the sweep did not complete" in completed.stderr
+    assert (tmp_path / "heatmap.png").is_file()
+    (row,) = read_csv(tmp_path / "summary.csv")
+    assert row["status"] == "missing"
+    assert row["constraint"] == ""
 
 
 def test_collect_runs_missing_directory_raises(tmp_path):

@@ -49,6 +49,8 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
     """
     scores, done, failed = score_grid(runs)
     n_rows, n_columns = scores.shape
+    if scores.empty:
+        return _plot_empty(path)
     figure, axes = plt.subplots(
         figsize=(max(5.0, 2.2 + 1.3 * n_columns), 1.8 + 0.55 * max(n_rows, 1))
     )
@@ -85,6 +87,15 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
     )
     figure.colorbar(image, ax=axes, label="score")
     figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def _plot_empty(path: Path) -> Path:
+    figure, axes = plt.subplots(figsize=(5.0, 1.5))
+    axes.axis("off")
+    axes.text(0.5, 0.5, "No run names a constraint and a model.", ha="center")
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return path

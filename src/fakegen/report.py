@@ -108,49 +108,62 @@ def collect_runs(sweep_dir: Path | str) -> pd.DataFrame:
         )
     rows = [_run_row(sweep_dir, run_dir) for run_dir in run_dirs]
     frame = pd.DataFrame(rows)
-    leading = [column for column in BASE_COLUMNS if column in frame]
+    leading = list(BASE_COLUMNS)
     trailing = sorted(column for column in frame if column not in BASE_COLUMNS)
     # The error is the longest text of a row, so it goes last.
     trailing = [column for column in trailing if column != "error"] + ["error"]
-    return frame[leading + trailing]
+    return frame.reindex(columns=leading + trailing)
 
 
 def _run_row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
     row: dict[str, Any] = {
         "run": run_dir.relative_to(sweep_dir).as_posix(),
-        "overrides": " ".join(_read_overrides(run_dir)),
+        "overrides": " ".join(
+            map(str, _read_hydra_file(run_dir, "overrides.yaml") or [])
+        ),
         "error": "",
     }
     path = run_dir / RESULTS_NAME
     try:
         results = read_results(path)
     except FileNotFoundError:
+        results = _started_job(run_dir)
         row["status"] = "missing"
         row["error"] = f"no {RESULTS_NAME}: the run was interrupted or never ran"
-        return row
     except (OSError, ValueError) as exc:
+        results = _started_job(run_dir)
         row["status"] = "unreadable"
         row["error"] = f"{RESULTS_NAME} is unreadable: {exc}"
-        return row
 
     config = results.get("config") or {}
     generator = config.get("generator") or {}
     choices = results.get("choices") or {}
     verdicts = results.get("verdicts") or {}
+    row.setdefault("status", results.get("status", "unknown"))
     row.update(
         name=results.get("name", ""),
-        status=results.get("status", "unknown"),
         constraint=choices.get("constraint", ""),
         model=choices.get("model", ""),
         seed=config.get("seed"),
         rows=generator.get("rows"),
         noise=generator.get("noise"),
         score=verdict_score(verdicts),
-        error=results.get("error", ""),
     )
+    if results.get("error"):
+        row["error"] = results["error"]
     row.update(results.get("metrics") or {})
     row.update({f"verdict/{key}": value for key, value in verdicts.items()})
     return row
+
+
+def _started_job(run_dir: Path) -> dict[str, Any]:
+    """Return the config and choices Hydra saved when a job without results started."""
+    hydra = (_read_hydra_file(run_dir, "hydra.yaml") or {}).get("hydra") or {}
+    choices = (hydra.get("runtime") or {}).get("choices") or {}
+    return {
+        "config": _read_hydra_file(run_dir, "config.yaml") or {},
+        "choices": {key: value for key, value in choices.items() if "/" not in key},
+    }
 
 
 def verdict_score(verdicts: dict[str, str]) -> float:
@@ -159,13 +172,12 @@ def verdict_score(verdicts: dict[str, str]) -> float:
     return sum(scores) / len(scores) if scores else math.nan
 
 
-def _read_overrides(run_dir: Path) -> list[str]:
-    path = run_dir / ".hydra" / "overrides.yaml"
+def _read_hydra_file(run_dir: Path, name: str) -> Any:
+    # Hydra writes these files into .hydra/ when a job starts.
     try:
-        overrides = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load((run_dir / ".hydra" / name).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
-        return []
-    return [str(item) for item in overrides or []]
+        return None
 
 
 def _natural_key(path: Path) -> tuple:
