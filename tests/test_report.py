@@ -133,6 +133,16 @@ def test_report_missing_directory_exits_two(tmp_path):
     )
 
 
+def test_report_file_instead_of_directory_exits_two(tmp_path):
+    results = tmp_path / "results.json"
+    results.write_text("{}", encoding="utf-8")
+
+    completed = report(results)
+
+    assert completed.returncode == 2
+    assert f"sweep directory {str(results)!r} is a file; " in completed.stderr
+
+
 def test_report_directory_without_runs_exits_two(tmp_path):
     completed = report(tmp_path)
 

@@ -36,7 +36,7 @@ class SweepStatus(Callback):
         _FAILED.clear()
         try:
             summary = write_report(sweep_dir)
-        except FakegenError as exc:
+        except (FakegenError, OSError) as exc:
             log.error("No sweep report: %s", exc)
             _FAILED.append(sweep_dir)
             return

@@ -95,6 +95,11 @@ def collect_runs(sweep_dir: Path | str) -> pd.DataFrame:
         If ``sweep_dir`` is not a directory or contains no run directory.
     """
     sweep_dir = Path(sweep_dir)
+    if sweep_dir.exists() and not sweep_dir.is_dir():
+        raise SweepDirError(
+            f"sweep directory {str(sweep_dir)!r} is a file; give the folder of a "
+            "multirun, such as multirun/DATE/TIME."
+        )
     if not sweep_dir.is_dir():
         raise SweepDirError(
             f"sweep directory {str(sweep_dir)!r} does not exist; give the folder "

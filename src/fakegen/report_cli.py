@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``fakegen-report`` console script.
 
     Exits 0 when every run completed, 1 when some did not, and 2 when the
-    sweep directory is missing or contains no run.
+    sweep directory is missing, contains no run or cannot be written.
     """
     parser = argparse.ArgumentParser(
         prog="fakegen-report",
@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> None:
         summary = write_report(args.sweep_dir)
     except FakegenError as exc:
         log.error("%s", exc)
+        sys.exit(EXIT_BAD_SWEEP_DIR)
+    except OSError as exc:
+        log.error("Could not write the report into %s: %s", args.sweep_dir, exc)
         sys.exit(EXIT_BAD_SWEEP_DIR)
     log.info("%s", summary.describe())
     log.info("Wrote %s", ", ".join(str(path) for path in summary.files))
