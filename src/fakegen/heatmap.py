@@ -45,7 +45,7 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
     """Draw the mean verdict score of each constraint and model to ``path``.
 
     A cell shows the score averaged over its completed runs and, when some of
-    its runs failed, how many; a cell with no completed run is grey.
+    its runs did not complete, how many. A cell with no completed run is grey.
     """
     scores, done, failed = score_grid(runs)
     n_rows, n_columns = scores.shape
