@@ -1,27 +1,22 @@
-"""Constraints on numeric columns: range, threshold and inequality."""
+"""Constraints on one numeric column or a pair: range, threshold and inequality."""
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from fakegen.columns import Column
-from fakegen.constraints.base import (
-    Constraint,
-    assign,
-    require_column,
-    require_number,
-)
+from fakegen.constraints.base import Constraint, require_column, require_number
 from fakegen.errors import ConfigError, InfeasibleError
+from fakegen.frame import Table, assign, read_numbers
 
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
 def check_operator(op: Any, *, key: str) -> str:
+    """Return ``op`` if it is one of the four order comparisons."""
     if op not in OPERATORS:
         raise ConfigError(
             f"{key} is {op!r}; use one of {', '.join(repr(o) for o in OPERATORS)}."
@@ -29,11 +24,37 @@ def check_operator(op: Any, *, key: str) -> str:
     return op
 
 
-def _fit_to_column(column: Column, values: np.ndarray, upward: np.ndarray) -> Any:
-    """Round placed values for integer columns, up where ``upward`` else down."""
-    if column.kind != "integer":
+def fit_to_column(column: Column, values: np.ndarray, upward: np.ndarray) -> Any:
+    """Round placed values for whole-number columns, up where ``upward`` else down."""
+    if not column.is_discrete:
         return values
     return np.where(upward, np.ceil(values), np.floor(values)).astype(np.int64)
+
+
+def above(column: Column, value: float) -> float:
+    """Return the smallest value of ``column``'s type strictly above ``value``."""
+    if column.is_discrete:
+        return float(np.floor(value) + 1)
+    return float(np.nextafter(value, np.inf))
+
+
+def below(column: Column, value: float) -> float:
+    """Return the largest value of ``column``'s type strictly below ``value``."""
+    if column.is_discrete:
+        return float(np.ceil(value) - 1)
+    return float(np.nextafter(value, -np.inf))
+
+
+def interval(column: Column, op: str, value: float, holds: bool) -> tuple[float, float]:
+    """Return the closed interval of ``column`` where ``column op value`` == holds."""
+    if op in ("<", "<="):
+        # x < v breaks exactly where x >= v holds, and so on.
+        mirrored = {"<": ">=", "<=": ">"}[op]
+        return interval(column, mirrored, value, not holds)
+    strict = op == ">"
+    if holds:
+        return (above(column, value) if strict else value), np.inf
+    return -np.inf, (value if strict else below(column, value))
 
 
 class Threshold(Constraint):
@@ -56,8 +77,8 @@ class Threshold(Constraint):
     def describe(self) -> str:
         return f"{self.column.name} {self.op} {self.value:g}"
 
-    def check(self, df: pd.DataFrame) -> np.ndarray:
-        return OPERATORS[self.op](df[self.column.name].to_numpy(), self.value)
+    def check(self, df: Table) -> np.ndarray:
+        return OPERATORS[self.op](read_numbers(df, self.column.name), self.value)
 
     def check_feasible(self) -> None:
         if not self.column.low < self.value < self.column.high:
@@ -68,18 +89,35 @@ class Threshold(Constraint):
                 "or never holds. Move the value inside that range."
             )
 
+    def bounds(self) -> tuple[float, float]:
+        """Return the interval of the column where the constraint holds."""
+        return interval(self.column, self.op, self.value, True)
+
+    def satisfy(self, df, rows, rng) -> None:
+        low, high = interval(self.column, self.op, self.value, True)
+        values = self.column.sample_between(len(rows), low, high, rng)
+        assign(df, self.column.name, rows, values)
+
+    def violate(self, df, rows, rng) -> None:
+        low, high = interval(self.column, self.op, self.value, False)
+        values = self.column.sample_between(len(rows), low, high, rng)
+        assign(df, self.column.name, rows, values)
+
     @property
     def has_margin(self) -> bool:
         return True
 
-    def margin(self, df: pd.DataFrame) -> np.ndarray:
-        x = df[self.column.name].to_numpy(dtype=float)
+    def margin(self, df: Table) -> np.ndarray:
+        x = read_numbers(df, self.column.name).astype(float, copy=False)
         return self.sign * (x - self.value) / self.column.scale
 
     def place(self, df, rows, distance, rng) -> None:
         values = self.value + self.sign * distance * self.column.scale
         upward = (distance >= 0) == (self.sign > 0)
-        assign(df, self.column.name, rows, _fit_to_column(self.column, values, upward))
+        assign(df, self.column.name, rows, fit_to_column(self.column, values, upward))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "op": self.op, "value": self.value}
 
 
 class Range(Constraint):
@@ -100,19 +138,19 @@ class Range(Constraint):
         if not self.low < self.high:
             raise InfeasibleError(
                 f"{key} has low={self.low:g} and high={self.high:g}, an empty "
-                "range: no row can satisfy it. Set low below high."
+                f"range: no row can satisfy constraint {name!r}. Set low below high."
             )
 
     def describe(self) -> str:
         return f"{self.low:g} <= {self.column.name} <= {self.high:g}"
 
-    def check(self, df: pd.DataFrame) -> np.ndarray:
-        x = df[self.column.name].to_numpy()
+    def check(self, df: Table) -> np.ndarray:
+        x = read_numbers(df, self.column.name)
         return (x >= self.low) & (x <= self.high)
 
     def check_feasible(self) -> None:
         column = self.column
-        if self.high <= column.low or self.low >= column.high:
+        if self.high < column.low or self.low > column.high:
             raise InfeasibleError(
                 f"{self.key} '{self.describe()}' does not overlap the range "
                 f"[{column.low:g}, {column.high:g}] that column {column.name!r} "
@@ -125,12 +163,35 @@ class Range(Constraint):
                 "so no row can violate it. Narrow low or high."
             )
 
+    def bounds(self) -> tuple[float, float]:
+        """Return the interval of the column where the constraint holds."""
+        return self.low, self.high
+
+    def satisfy(self, df, rows, rng) -> None:
+        values = self.column.sample_between(len(rows), self.low, self.high, rng)
+        assign(df, self.column.name, rows, values)
+
+    def violate(self, df, rows, rng) -> None:
+        # Pick a side in proportion to the sampler's mass there, so violating
+        # rows follow the column's own distribution outside the range.
+        column = self.column
+        under = below(column, self.low)
+        over = above(column, self.high)
+        mass_under = float(column.cdf(under))
+        mass_over = 1.0 - float(column.cdf(self.high))
+        total = mass_under + mass_over
+        share_under = mass_under / total if total > 0 else 0.5
+        lower = rng.random(len(rows)) < share_under
+        low = np.where(lower, -np.inf, over)
+        high = np.where(lower, under, np.inf)
+        assign(df, column.name, rows, column.sample_between(len(rows), low, high, rng))
+
     @property
     def has_margin(self) -> bool:
         return True
 
-    def margin(self, df: pd.DataFrame) -> np.ndarray:
-        x = df[self.column.name].to_numpy(dtype=float)
+    def margin(self, df: Table) -> np.ndarray:
+        x = read_numbers(df, self.column.name).astype(float, copy=False)
         return np.minimum(x - self.low, self.high - x) / self.column.scale
 
     def place(self, df, rows, distance, rng) -> None:
@@ -145,7 +206,10 @@ class Range(Constraint):
         step = distance * column.scale
         values = np.where(lower, self.low + step, self.high - step)
         upward = lower == (distance >= 0)
-        assign(df, column.name, rows, _fit_to_column(column, values, upward))
+        assign(df, column.name, rows, fit_to_column(column, values, upward))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "low": self.low, "high": self.high}
 
 
 class Inequality(Constraint):
@@ -172,9 +236,9 @@ class Inequality(Constraint):
     def describe(self) -> str:
         return f"{self.left.name} {self.op} {self.right.name}"
 
-    def check(self, df: pd.DataFrame) -> np.ndarray:
+    def check(self, df: Table) -> np.ndarray:
         return OPERATORS[self.op](
-            df[self.left.name].to_numpy(), df[self.right.name].to_numpy()
+            read_numbers(df, self.left.name), read_numbers(df, self.right.name)
         )
 
     def check_feasible(self) -> None:
@@ -190,14 +254,16 @@ class Inequality(Constraint):
     def has_margin(self) -> bool:
         return True
 
-    def margin(self, df: pd.DataFrame) -> np.ndarray:
-        diff = df[self.left.name].to_numpy(dtype=float) - df[self.right.name].to_numpy(
-            dtype=float
-        )
-        return self.sign * diff / self.scale
+    def margin(self, df: Table) -> np.ndarray:
+        left = read_numbers(df, self.left.name).astype(float, copy=False)
+        right = read_numbers(df, self.right.name).astype(float, copy=False)
+        return self.sign * (left - right) / self.scale
 
     def place(self, df, rows, distance, rng) -> None:
-        right = df[self.right.name].to_numpy(dtype=float)[rows]
+        right = read_numbers(df, self.right.name)[rows].astype(float)
         values = right + self.sign * distance * self.scale
         upward = (distance >= 0) == (self.sign > 0)
-        assign(df, self.left.name, rows, _fit_to_column(self.left, values, upward))
+        assign(df, self.left.name, rows, fit_to_column(self.left, values, upward))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "op": self.op}
