@@ -124,6 +124,15 @@ class Column:
             return pd.Categorical.from_codes(values, categories=list(self.values))
         return values
 
+    def clip(self, values: np.ndarray) -> np.ndarray:
+        """Clip numbers to the values the sampler can produce (numeric kinds only)."""
+        p = self.params
+        if self.kind in ("uniform", "integer", "date"):
+            return np.clip(values, p["low"], p["high"])
+        if self.kind == "lognormal":
+            return np.maximum(values, np.finfo(float).tiny)
+        return values
+
     def cdf(self, x: np.ndarray | float) -> np.ndarray:
         """Share of the sampler's draws at or below ``x`` (numeric kinds only)."""
         p = self.params

@@ -54,8 +54,10 @@ def solve(
     EITHER. Raises :class:`InfeasibleError` naming the constraints that some
     rows still miss when no progress is made.
     """
+    # One array per constraint, not a 2-D matrix: each round reads and writes
+    # whole columns, which is cheaper on contiguous 1-D arrays.
     constraints = list(requirements)
-    wanted = np.column_stack([requirements[c] for c in constraints]).astype(np.int8)
+    wanted = [np.asarray(requirements[c], dtype=np.int8) for c in constraints]
     near = _place_near(frame, constraints, wanted, rng, placement)
     names = sorted({name for c in constraints for name in c.columns})
 
@@ -72,14 +74,14 @@ def solve(
             break
         targeted = round_number >= TARGETED_AFTER
         for j, constraint in enumerate(constraints):
-            rows = pending[wrong[:, j]]
+            rows = pending[wrong[j]]
             if len(rows):
                 _repair(
                     frame,
                     constraint,
                     rows,
-                    wanted[rows, j],
-                    near[rows, j],
+                    wanted[j][rows],
+                    near[j][rows],
                     targeted,
                     rng,
                     placement,
@@ -88,40 +90,49 @@ def solve(
 
 
 def _unmet(frame, constraints, wanted, pending, names, placement):
-    """Return the pending rows that miss a requirement, and which ones they miss.
+    """Return the pending rows that miss a requirement, and per constraint a mask
+    of those rows that miss it.
 
     Rows of the boundary constraint also miss it when a repair of another
     constraint moved them out of the band, even to the right side.
     """
-    subset = frame if len(pending) == len(frame) else frame.take(pending, names)
-    wrong = np.empty((len(pending), len(constraints)), dtype=bool)
+    every_row = len(pending) == len(frame)
+    subset = frame if every_row else frame.take(pending, names)
+    unresolved = np.zeros(len(pending), dtype=bool)
+    wrong = []
     for j, constraint in enumerate(constraints):
         held = constraint.check(subset)
-        column = wanted[pending, j]
-        wrong[:, j] = np.where(held, column == BREAK, column == HOLD)
+        required = wanted[j] if every_row else wanted[j][pending]
+        # HOLD is +1, BREAK -1 and EITHER 0, so a row misses its requirement
+        # exactly where the requirement times (+1 held, -1 not held) is negative.
+        missed = required * (held.view(np.int8) * 2 - 1) < 0
         if constraint is placement.boundary:
             outside = np.abs(constraint.margin(subset)) > placement.margin
-            wrong[:, j] |= outside & (column != EITHER)
-    unresolved = wrong.any(axis=1)
-    return pending[unresolved], wrong[unresolved]
+            missed |= outside & (required != EITHER)
+        unresolved |= missed
+        wrong.append(missed)
+    keep = np.flatnonzero(unresolved)
+    return pending[keep], [missed[keep] for missed in wrong]
 
 
-def _place_near(frame, constraints, wanted, rng, placement) -> np.ndarray:
-    """Place a share of violations just across the boundary; return the mask."""
-    near = np.zeros(wanted.shape, dtype=bool)
-    for j, constraint in enumerate(constraints):
+def _place_near(frame, constraints, wanted, rng, placement) -> list[np.ndarray]:
+    """Place a share of violations just across the boundary; return the masks."""
+    near = []
+    for constraint, required in zip(constraints, wanted, strict=True):
+        mask = np.zeros(len(required), dtype=bool)
+        near.append(mask)
         if not constraint.has_margin:
             continue
         if constraint is placement.boundary:
-            rows = np.flatnonzero(wanted[:, j] != EITHER)
-            near[rows, j] = True
-            side = np.where(wanted[rows, j] == HOLD, 1.0, -1.0)
+            rows = np.flatnonzero(required != EITHER)
+            mask[rows] = True
+            side = np.where(required[rows] == HOLD, 1.0, -1.0)
             distance = side * rng.uniform(0.01, 1.0, len(rows)) * placement.margin
             constraint.place(frame, rows, distance, rng)
             continue
-        breaking = np.flatnonzero(wanted[:, j] == BREAK)
+        breaking = np.flatnonzero(required == BREAK)
         rows = breaking[rng.random(len(breaking)) < placement.near]
-        near[rows, j] = True
+        mask[rows] = True
         if len(rows):
             distance = -rng.uniform(0.01, placement.margin, len(rows))
             constraint.place(frame, rows, distance, rng)
@@ -129,30 +140,34 @@ def _place_near(frame, constraints, wanted, rng, placement) -> np.ndarray:
 
 
 def _repair(frame, constraint, rows, wanted, near, targeted, rng, placement) -> None:
-    """Move ``rows`` towards what they need from ``constraint``."""
+    """Move ``rows`` towards what they need from ``constraint``.
+
+    Near rows are placed within the margin band. The others are resampled by
+    ``satisfy`` or ``violate``; after TARGETED_AFTER rounds, constraints whose
+    resampling is rejection sampling place them at a random distance instead.
+    Each placement starts from fresh values of the constraint's columns:
+    placing again from the same values could fail forever, for example when
+    clipping to a column's range undoes the placement.
+    """
     margin = placement.margin
-    breaking, holding = rows[wanted == BREAK], rows[wanted == HOLD]
-    close_holding = holding[near[wanted == HOLD]]
-    holding = holding[~near[wanted == HOLD]]
-    if len(close_holding):
-        distance = rng.uniform(0.01, 1.0, len(close_holding)) * margin
-        constraint.place(frame, close_holding, distance, rng)
-    if len(holding):
-        if targeted and constraint.has_margin:
-            constraint.place(frame, holding, rng.uniform(0.01, 2.0, len(holding)), rng)
-        else:
-            constraint.satisfy(frame, holding, rng)
-    if len(breaking) == 0:
-        return
-    close = breaking[near[wanted == BREAK]]
-    far = breaking[~near[wanted == BREAK]]
-    if len(close):
-        constraint.place(frame, close, -rng.uniform(0.01, margin, len(close)), rng)
-    if len(far) and targeted and constraint.has_margin:
-        distance = -(margin + rng.uniform(0.0, 2.0, len(far)))
-        constraint.place(frame, far, distance, rng)
-    elif len(far):
-        constraint.violate(frame, far, rng)
+    place_far = targeted and constraint.has_margin and not constraint.exact_sampling
+    for side in (HOLD, BREAK):
+        chosen = wanted == side
+        close, far = rows[chosen & near], rows[chosen & ~near]
+        sign = 1.0 if side == HOLD else -1.0
+        if len(close):
+            constraint.redraw(frame, close, rng)
+            distance = sign * rng.uniform(0.01, 1.0, len(close)) * margin
+            constraint.place(frame, close, distance, rng)
+        if len(far) and place_far:
+            constraint.redraw(frame, far, rng)
+            depth = rng.uniform(0.01, 2.0, len(far))
+            distance = depth if side == HOLD else -(margin + depth)
+            constraint.place(frame, far, distance, rng)
+        elif len(far) and side == HOLD:
+            constraint.satisfy(frame, far, rng)
+        elif len(far):
+            constraint.violate(frame, far, rng)
 
 
 def _raise_infeasible(frame, constraints, wanted, pending, names) -> None:
@@ -160,7 +175,7 @@ def _raise_infeasible(frame, constraints, wanted, pending, names) -> None:
     counts = {}
     for j, constraint in enumerate(constraints):
         held = constraint.check(subset)
-        column = wanted[pending, j]
+        column = wanted[j][pending]
         bad = np.where(held, column == BREAK, column == HOLD)
         if bad.any():
             counts[constraint.name] = int(bad.sum())

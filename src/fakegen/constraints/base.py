@@ -34,6 +34,9 @@ class Constraint:
     """
 
     type_name = "constraint"
+    #: True when :meth:`satisfy` and :meth:`violate` always reach the requested
+    #: side in one call, so the generator never needs to place rows instead.
+    exact_sampling = False
 
     def __init__(self, name: str, *, hard: bool = False) -> None:
         self.name = name

@@ -26,9 +26,11 @@ def draw_codes(
     column: Column, options: np.ndarray, n_samples: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Draw codes among ``options`` in proportion to the column's value weights."""
-    p = value_weights(column)[options]
-    p = p / p.sum() if p.sum() > 0 else None
-    return options[rng.choice(len(options), size=n_samples, p=p)]
+    cumulative = np.cumsum(value_weights(column)[options])
+    if cumulative[-1] <= 0:
+        cumulative = np.arange(1.0, len(options) + 1)
+    picks = np.searchsorted(cumulative, rng.random(n_samples) * cumulative[-1], "right")
+    return options[np.minimum(picks, len(options) - 1)]
 
 
 def draw_partners(
@@ -64,6 +66,7 @@ class Membership(Constraint):
     """``column in values``, for example a city among the cities served."""
 
     type_name = "membership"
+    exact_sampling = True
 
     def __init__(self, name, *, column, values, schema, key, hard=False):
         super().__init__(name, hard=hard)
@@ -122,6 +125,7 @@ class Combination(Constraint):
     """
 
     type_name = "combination"
+    exact_sampling = True
 
     def __init__(self, name, *, left, right, pairs, schema, key, hard=False):
         super().__init__(name, hard=hard)
@@ -213,6 +217,7 @@ class Equality(Constraint):
     """``left == right`` on two literal or two whole-number columns."""
 
     type_name = "equality"
+    exact_sampling = True
 
     def __init__(self, name, *, left, right, schema, key, hard=False):
         super().__init__(name, hard=hard)

@@ -25,7 +25,13 @@ def check_operator(op: Any, *, key: str) -> str:
 
 
 def fit_to_column(column: Column, values: np.ndarray, upward: np.ndarray) -> Any:
-    """Round placed values for whole-number columns, up where ``upward`` else down."""
+    """Fit placed values to the column: clip them to what its sampler can produce,
+    and round them for whole-number columns, up where ``upward`` else down.
+
+    A clipped value may land on the other side of the boundary; the generator
+    then tries again with other values of the remaining columns.
+    """
+    values = column.clip(values)
     if not column.is_discrete:
         return values
     return np.where(upward, np.ceil(values), np.floor(values)).astype(np.int64)
@@ -61,6 +67,7 @@ class Threshold(Constraint):
     """``column op value``, for example ``income >= 25000``."""
 
     type_name = "threshold"
+    exact_sampling = True
 
     def __init__(self, name, *, column, op, value, schema, key, hard=False):
         super().__init__(name, hard=hard)
@@ -124,6 +131,7 @@ class Range(Constraint):
     """``low <= column <= high``, for example an age between 18 and 70."""
 
     type_name = "range"
+    exact_sampling = True
 
     def __init__(self, name, *, column, low, high, schema, key, hard=False):
         super().__init__(name, hard=hard)
