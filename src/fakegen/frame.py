@@ -61,6 +61,13 @@ class Frame:
         return pd.DataFrame(data, copy=False)
 
 
+def take_rows(df: Table, rows: np.ndarray, names: Iterable[str]) -> Table:
+    """Return the rows ``rows`` of columns ``names``, as a Frame or DataFrame."""
+    if isinstance(df, Frame):
+        return df.take(rows, names)
+    return df.iloc[rows][list(names)]
+
+
 def read_numbers(df: Table, name: str) -> np.ndarray:
     """Return column ``name`` of ``df`` as a NumPy array of numbers."""
     if isinstance(df, Frame):

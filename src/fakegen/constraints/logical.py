@@ -15,7 +15,7 @@ import numpy as np
 from fakegen.constraints.base import Constraint, require_list
 from fakegen.errors import ConfigError, InfeasibleError
 from fakegen.expression import BOOLEAN, Expression, column_types, compile_expression
-from fakegen.frame import Table
+from fakegen.frame import Table, take_rows
 
 #: Kept for callers that imported it from here.
 schema_types = column_types
@@ -78,11 +78,12 @@ class Implication(Constraint):
         # Redraw the premise's columns where it fails and the conclusion's
         # columns where it holds, so each part is sampled on its own instead of
         # waiting for both to come out right together.
-        when_rows = rows[~self.when.evaluate(df)[rows].astype(bool)]
+        subset = take_rows(df, rows, self.columns)
+        when_rows = rows[~self.when.evaluate(subset).astype(bool)]
         self.redraw(df, when_rows, rng, names=sorted(self.when.columns))
         own = sorted(self.then.columns - self.when.columns)
         if own:
-            then_rows = rows[self.then.evaluate(df)[rows].astype(bool)]
+            then_rows = rows[self.then.evaluate(subset).astype(bool)]
             self.redraw(df, then_rows, rng, names=own)
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,6 +182,33 @@ class Count(Conditions):
     def check(self, df: Table) -> np.ndarray:
         count = self.count(df)
         return count == self.k if self.exact else count >= self.k
+
+    def satisfy(self, df, rows, rng) -> None:
+        count = self.count(take_rows(df, rows, self.columns))
+        self._shift(df, rows, count < self.k, count > self.k, rng)
+
+    def violate(self, df, rows, rng) -> None:
+        count = self.count(take_rows(df, rows, self.columns))
+        if not self.exact:
+            self._shift(df, rows, np.zeros(len(rows), bool), count >= self.k, rng)
+            return
+        # Leave exactly k by going up or down, whichever exists, at random.
+        up = rng.random(len(rows)) < 0.5
+        up = np.where(
+            self.k == 0, True, np.where(self.k == len(self.conditions), False, up)
+        )
+        on_k = count == self.k
+        self._shift(df, rows, on_k & up, on_k & ~up, rng)
+
+    def _shift(self, df, rows, raise_count, lower_count, rng) -> None:
+        """Redraw the columns of conditions that hold where the count must go
+        down, and of conditions that fail where it must go up."""
+        subset = take_rows(df, rows, self.columns)
+        for condition in self.conditions:
+            held = condition.evaluate(subset).astype(bool)
+            chosen = rows[(held & lower_count) | (~held & raise_count)]
+            if len(chosen):
+                self.redraw(df, chosen, rng, names=sorted(condition.columns))
 
     def to_dict(self) -> dict[str, Any]:
         key = "exactly" if self.exact else "at_least"
