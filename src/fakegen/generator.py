@@ -128,8 +128,10 @@ class SyntheticGenerator:
         else:
             self._solve(frame, self._label_requirements(y_clean, rng), rng)
 
-        flipped = rng.random(n_samples) < self.noise
-        y = np.where(flipped, 1 - y_clean, y_clean)
+        y = y_clean.copy()
+        if self.noise > 0:
+            flipped = rng.random(n_samples) < self.noise
+            y = np.where(flipped, 1 - y_clean, y_clean)
         return Dataset(X=frame.to_pandas(), y=y, y_clean=y_clean)
 
     def sample_breaking(

@@ -25,6 +25,9 @@ STALL_ROUNDS = 100
 # a chosen margin do so; this keeps rare regions reachable without biasing the
 # common case away from the column samplers' distributions.
 TARGETED_AFTER = 20
+#: Pending rows are copied out for checking once they are fewer than
+#: 1 / TAKE_BELOW of the table.
+TAKE_BELOW = 4
 
 
 @dataclass(frozen=True)
@@ -97,17 +100,24 @@ def _unmet(frame, constraints, wanted, pending, names, placement):
     constraint moved them out of the band, even to the right side.
     """
     every_row = len(pending) == len(frame)
-    subset = frame if every_row else frame.take(pending, names)
+    # While many rows are pending, checking every row and selecting the
+    # pending results is cheaper than copying the pending rows first.
+    on_frame = len(pending) * TAKE_BELOW >= len(frame)
+    subset = frame if on_frame else frame.take(pending, names)
     unresolved = np.zeros(len(pending), dtype=bool)
     wrong = []
     for j, constraint in enumerate(constraints):
         held = constraint.check(subset)
+        if on_frame and not every_row:
+            held = held[pending]
         required = wanted[j] if every_row else wanted[j][pending]
         # HOLD is +1, BREAK -1 and EITHER 0, so a row misses its requirement
         # exactly where the requirement times (+1 held, -1 not held) is negative.
         missed = required * (held.view(np.int8) * 2 - 1) < 0
         if constraint is placement.boundary:
-            outside = np.abs(constraint.margin(subset)) > placement.margin
+            margins = constraint.margin(subset)
+            margins = margins[pending] if on_frame and not every_row else margins
+            outside = np.abs(margins) > placement.margin
             missed |= outside & (required != EITHER)
         unresolved |= missed
         wrong.append(missed)
