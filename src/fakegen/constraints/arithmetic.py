@@ -9,7 +9,12 @@ from typing import Any
 import numpy as np
 
 from fakegen.constraints.base import Constraint, require_column, require_number
-from fakegen.constraints.numeric import OPERATORS, check_operator, fit_to_column
+from fakegen.constraints.numeric import (
+    OPERATORS,
+    check_operator,
+    fit_to_column,
+    resample_against,
+)
 from fakegen.errors import ConfigError, InfeasibleError
 from fakegen.expression import NUMBER, column_types, compile_expression
 from fakegen.frame import Table, assign, read_numbers
@@ -159,6 +164,18 @@ class Ratio(Constraint):
                 f"'{self.describe()}' either always or never holds. Move the "
                 "value inside that range."
             )
+
+    def satisfy(self, df, rows, rng) -> None:
+        self._resample(df, rows, True, rng)
+
+    def violate(self, df, rows, rng) -> None:
+        self._resample(df, rows, False, rng)
+
+    def _resample(self, df, rows, holds, rng) -> None:
+        # The denominator is positive, so a / b op v is a op v * b.
+        bottom = read_numbers(df, self.denominator.name)[rows].astype(float)
+        bound = self.value * bottom
+        resample_against(df, self, self.numerator, self.op, bound, rows, holds, rng)
 
     @property
     def has_margin(self) -> bool:

@@ -37,22 +37,25 @@ def fit_to_column(column: Column, values: np.ndarray, upward: np.ndarray) -> Any
     return np.where(upward, np.ceil(values), np.floor(values)).astype(np.int64)
 
 
-def above(column: Column, value: float) -> float:
+def above(column: Column, value: Any) -> Any:
     """Return the smallest value of ``column``'s type strictly above ``value``."""
     if column.is_discrete:
-        return float(np.floor(value) + 1)
-    return float(np.nextafter(value, np.inf))
+        return np.floor(value) + 1.0
+    return np.nextafter(value, np.inf)
 
 
-def below(column: Column, value: float) -> float:
+def below(column: Column, value: Any) -> Any:
     """Return the largest value of ``column``'s type strictly below ``value``."""
     if column.is_discrete:
-        return float(np.ceil(value) - 1)
-    return float(np.nextafter(value, -np.inf))
+        return np.ceil(value) - 1.0
+    return np.nextafter(value, -np.inf)
 
 
-def interval(column: Column, op: str, value: float, holds: bool) -> tuple[float, float]:
-    """Return the closed interval of ``column`` where ``column op value`` == holds."""
+def interval(column: Column, op: str, value: Any, holds: bool) -> tuple[Any, Any]:
+    """Return the closed interval of ``column`` where ``column op value`` == holds.
+
+    ``value`` may be a scalar or an array of per-row bounds.
+    """
     if op in ("<", "<="):
         # x < v breaks exactly where x >= v holds, and so on.
         mirrored = {"<": ">=", "<=": ">"}[op]
@@ -61,6 +64,35 @@ def interval(column: Column, op: str, value: float, holds: bool) -> tuple[float,
     if holds:
         return (above(column, value) if strict else value), np.inf
     return -np.inf, (value if strict else below(column, value))
+
+
+def resample_against(
+    df: Table,
+    constraint: Constraint,
+    column: Column,
+    op: str,
+    bound: np.ndarray,
+    rows: np.ndarray,
+    holds: bool,
+    rng: np.random.Generator,
+) -> None:
+    """Redraw ``column`` at ``rows`` so that ``column op bound`` equals ``holds``.
+
+    Values come from the column's sampler truncated to the side asked for,
+    given the other columns of the row. Where the sampler has no mass on that
+    side (the bound lies beyond the column's range), every column of
+    ``constraint`` is redrawn instead, so a later round can try again.
+    """
+    low, high = np.broadcast_arrays(*interval(column, op, bound, holds))
+    mass = column.cdf(high) - column.cdf(low)
+    if column.is_discrete:
+        mass = np.where(np.ceil(low) <= np.floor(high), mass, 0.0)
+    stuck = mass <= 0
+    if stuck.any():
+        constraint.redraw(df, rows[stuck], rng)
+    free = ~stuck
+    values = column.sample_between(int(free.sum()), low[free], high[free], rng)
+    assign(df, column.name, rows[free], values)
 
 
 class Threshold(Constraint):
@@ -248,6 +280,16 @@ class Inequality(Constraint):
         return OPERATORS[self.op](
             read_numbers(df, self.left.name), read_numbers(df, self.right.name)
         )
+
+    def satisfy(self, df, rows, rng) -> None:
+        self._resample(df, rows, True, rng)
+
+    def violate(self, df, rows, rng) -> None:
+        self._resample(df, rows, False, rng)
+
+    def _resample(self, df, rows, holds, rng) -> None:
+        bound = read_numbers(df, self.right.name)[rows].astype(float)
+        resample_against(df, self, self.left, self.op, bound, rows, holds, rng)
 
     def check_feasible(self) -> None:
         if self.left.high <= self.right.low or self.left.low >= self.right.high:
