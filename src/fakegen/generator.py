@@ -194,16 +194,17 @@ class SyntheticGenerator:
         """Choose, for every invalid row, which label constraints it breaks."""
         label_constraints = self.label_constraints
         n_samples, k = len(y_clean), len(label_constraints)
-        requirement = np.full((n_samples, k), HOLD, dtype=np.int8)
+        # One contiguous row per constraint, which the solver reads whole.
+        requirement = np.full((k, n_samples), HOLD, dtype=np.int8)
         invalid = np.flatnonzero(y_clean == 0)
         first = rng.integers(0, k, len(invalid))
-        requirement[invalid, first] = BREAK
+        requirement[first, invalid] = BREAK
         if k > 1:
             # A second, different constraint for the share that breaks several.
             two = rng.random(len(invalid)) < self.several
             offset = rng.integers(1, k, int(two.sum()))
-            requirement[invalid[two], (first[two] + offset) % k] = BREAK
-        return {c: requirement[:, j] for j, c in enumerate(label_constraints)}
+            requirement[(first[two] + offset) % k, invalid[two]] = BREAK
+        return {c: requirement[j] for j, c in enumerate(label_constraints)}
 
     def _solve(self, frame, requirements, rng, placement=None) -> None:
         requirements = dict(requirements)

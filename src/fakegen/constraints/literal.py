@@ -26,6 +26,8 @@ def draw_codes(
     column: Column, options: np.ndarray, n_samples: int, rng: np.random.Generator
 ) -> np.ndarray:
     """Draw codes among ``options`` in proportion to the column's value weights."""
+    if column.params["weights"] is None:
+        return options[rng.integers(0, len(options), n_samples)]
     cumulative = np.cumsum(value_weights(column)[options])
     if cumulative[-1] <= 0:
         cumulative = np.arange(1.0, len(options) + 1)
