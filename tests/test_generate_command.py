@@ -99,8 +99,12 @@ def test_generate_csv_with_clean_label(tmp_path):
             "constraint.constraints.working_age has low=70 and high=60, an empty "
             "range: no row can satisfy constraint 'working_age'.",
         ),
+        (
+            ["generator=file"],
+            "generator.kind is 'file'; fakegen-generate writes synthetic tables only.",
+        ),
     ],
-    ids=["unknown-format", "zero-chunk", "empty-range"],
+    ids=["unknown-format", "zero-chunk", "empty-range", "file-generator"],
 )
 def test_generate_bad_input_one_line(tmp_path, args, message):
     completed = generate(*args, cwd=tmp_path)

@@ -142,7 +142,6 @@ def check_export_options(cfg: Mapping[str, Any]) -> tuple[int, int, int, bool]:
 
 def export(cfg: Mapping[str, Any]) -> int:
     """Generate the table ``cfg`` describes and write it to ``cfg['output']``."""
-    seed, rows, chunk_rows, clean_label = check_export_options(cfg)
     generator_cfg = cfg.get("generator") or {}
     if generator_cfg.get("kind", "synthetic") != "synthetic":
         raise ConfigError(
@@ -150,6 +149,7 @@ def export(cfg: Mapping[str, Any]) -> int:
             "writes synthetic tables only. Choose a synthetic generator, such "
             "as generator=applicant."
         )
+    seed, rows, chunk_rows, clean_label = check_export_options(cfg)
     path = Path(str(cfg.get("output")))
     output_format(path)
     generator = make_generator(generator_cfg, cfg.get("constraint") or {})
