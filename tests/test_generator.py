@@ -67,6 +67,17 @@ def test_sample_invalid_rows_break_one_or_two():
     assert 0.27 < (broken == 2).mean() < 0.33
 
 
+def test_sample_invalid_rows_break_up_to_max():
+    options = {"several": 0.6, "max_broken": 3}
+    generator = default_generator(violations=options)
+    data = generator.sample(10000, np.random.default_rng(0))
+    invalid = data.X[data.y_clean == 0]
+    broken = sum(~c.check(invalid) for c in generator.label_constraints)
+    assert set(np.unique(broken)) == {1, 2, 3}
+    assert 0.57 < (broken >= 2).mean() < 0.63
+    assert 0.27 < (broken == 3).mean() < 0.33
+
+
 def test_sample_near_violations_within_margin():
     options = {"several": 0.0, "near": 1.0, "margin": 0.1}
     generator = default_generator(violations=options)
@@ -160,8 +171,19 @@ def test_label_rule_replaces_conjunction():
             "generator.distractors.numeric is -1; give a count of 0 or more.",
         ),
         ({"columns": {}}, "generator.columns is empty"),
+        (
+            {"violations": {"max_broken": 1}},
+            "generator.violations.max_broken is 1; give an integer of 2 or more.",
+        ),
     ],
-    ids=["balance-one", "noise-high", "unknown-violation-key", "negative", "empty"],
+    ids=[
+        "balance-one",
+        "noise-high",
+        "unknown-violation-key",
+        "negative",
+        "empty",
+        "max-broken-one",
+    ],
 )
 def test_generator_bad_options_rejected(changes, message):
     with pytest.raises(ConfigError, match=re.escape(message)):

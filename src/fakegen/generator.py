@@ -53,7 +53,10 @@ class SyntheticGenerator:
     noise : float, default=0.0
         Share of labels flipped at random after generation.
     several : float, default=0.2
-        Share of invalid rows that break two label constraints instead of one.
+        Share of invalid rows that break several label constraints instead of one.
+    max_broken : int, default=2
+        Most label constraints one invalid row breaks; each row of the
+        ``several`` share breaks between 2 and this many, uniformly.
     near : float, default=0.5
         Share of violations placed within ``margin`` of the boundary, for the
         constraints that have a numeric boundary.
@@ -72,6 +75,7 @@ class SyntheticGenerator:
         balance: float = 0.5,
         noise: float = 0.0,
         several: float = 0.2,
+        max_broken: int = 2,
         near: float = 0.5,
         margin: float = 0.25,
         distractors: Sequence[str] = (),
@@ -82,6 +86,7 @@ class SyntheticGenerator:
         self.balance = balance
         self.noise = noise
         self.several = several
+        self.max_broken = max_broken
         self.near = near
         self.margin = margin
         self.distractors = tuple(distractors)
@@ -199,11 +204,16 @@ class SyntheticGenerator:
         invalid = np.flatnonzero(y_clean == 0)
         first = rng.integers(0, k, len(invalid))
         requirement[first, invalid] = BREAK
-        if k > 1:
-            # A second, different constraint for the share that breaks several.
-            two = rng.random(len(invalid)) < self.several
-            offset = rng.integers(1, k, int(two.sum()))
-            requirement[(first[two] + offset) % k, invalid[two]] = BREAK
+        most = min(self.max_broken, k)
+        if most > 1:
+            # Each row of the several share breaks, instead of its first
+            # choice, the constraints with its `count` lowest random keys.
+            several = invalid[rng.random(len(invalid)) < self.several]
+            count = rng.integers(2, most, len(several), endpoint=True)
+            keys = rng.random((len(several), k))
+            ranks = keys.argsort(axis=1).argsort(axis=1)
+            chosen = ranks < count[:, None]
+            requirement[:, several] = np.where(chosen.T, BREAK, HOLD)
         return {c: requirement[j] for j, c in enumerate(label_constraints)}
 
     def _solve(self, frame, requirements, rng, placement=None) -> None:
@@ -304,14 +314,14 @@ def make_distractors(spec: Mapping[str, Any]) -> list[Column]:
     return numeric + literal
 
 
-def check_generation_options(cfg: Mapping[str, Any]) -> dict[str, float]:
+def check_generation_options(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """Check balance, noise and the violation mix; return them as keyword args."""
     violations = dict(cfg.get("violations") or {})
-    unknown = sorted(set(violations) - {"several", "near", "margin"})
+    unknown = sorted(set(violations) - {"several", "max_broken", "near", "margin"})
     if unknown:
         raise ConfigError(
             f"generator.violations has unknown key {unknown[0]!r}; its keys are "
-            "several, near and margin."
+            "several, max_broken, near and margin."
         )
     options = {
         "balance": _share(cfg.get("balance", 0.5), "generator.balance", 0.0, 1.0, True),
@@ -334,6 +344,17 @@ def check_generation_options(cfg: Mapping[str, Any]) -> dict[str, float]:
             "in standard deviations, such as 0.25."
         )
     options["margin"] = float(margin)
+    max_broken = violations.get("max_broken", 2)
+    if (
+        isinstance(max_broken, bool)
+        or not isinstance(max_broken, int)
+        or max_broken < 2
+    ):
+        raise ConfigError(
+            f"generator.violations.max_broken is {max_broken!r}; give an integer "
+            "of 2 or more."
+        )
+    options["max_broken"] = max_broken
     return options
 
 
