@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 HOLD, BREAK, EITHER = 1, -1, 0
 #: Rounds after which rows that still miss their requirements count as infeasible.
 MAX_ROUNDS = 1000
-#: Rounds in a row without one more resolved row after which the set counts as
-#: contradictory; rejection sampling of a rare but possible event still
-#: resolves a few rows per round, a contradiction resolves none.
+#: Rounds in a row without a newly resolved row, after which the set counts as
+#: contradictory. Rejection sampling of a rare but possible event still
+#: resolves a few rows per round, while a contradiction resolves none.
 STALL_ROUNDS = 100
 # After this many rounds of plain redraws, constraints that can place a row at
 # a chosen margin do so; this keeps rare regions reachable without biasing the
