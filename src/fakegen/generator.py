@@ -205,7 +205,13 @@ class SyntheticGenerator:
         first = rng.integers(0, k, len(invalid))
         requirement[first, invalid] = BREAK
         most = min(self.max_broken, k)
-        if most > 1:
+        if most == 2:
+            # A second, different constraint for the share that breaks two;
+            # cheaper than the general case below.
+            two = rng.random(len(invalid)) < self.several
+            offset = rng.integers(1, k, int(two.sum()))
+            requirement[(first[two] + offset) % k, invalid[two]] = BREAK
+        elif most > 2:
             # Each row of the several share breaks, instead of its first
             # choice, the constraints with its `count` lowest random keys.
             several = invalid[rng.random(len(invalid)) < self.several]
