@@ -203,3 +203,14 @@ def test_constraint_on_distractor_rejected():
     }
     with pytest.raises(ConfigError, match=re.escape("uses the distractor column")):
         make_generator(APPLICANT, preset)
+
+
+def test_label_of_accepts_string_columns():
+    generator = make_generator(APPLICANT, load_preset("lending"))
+    data = generator.sample(1000, np.random.default_rng(0))
+    plain = data.X.astype({"city": str, "country": str, "employment": str})
+    plain.loc[0, "city"] = "Atlantis"
+
+    labels = generator.label_of(plain)
+    np.testing.assert_array_equal(labels[1:], data.y_clean[1:])
+    assert labels[0] == 0
