@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fakegen.columns import Column
+from fakegen.columns import CODE_DTYPE, Column
 
 #: What constraints and expressions read: a pandas DataFrame or a :class:`Frame`.
 Table = Any
@@ -84,7 +84,7 @@ def read_codes(df: Table, column: Column) -> np.ndarray:
         series.cat.categories
     ) == list(column.values):
         return series.cat.codes.to_numpy()
-    return pd.Categorical(series, categories=list(column.values)).codes
+    return pd.Index(column.values).get_indexer(series.astype(object)).astype(CODE_DTYPE)
 
 
 def read_literal(df: Table, name: str) -> np.ndarray:
