@@ -9,12 +9,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from fakegen.errors import ConfigError
+from fakegen.vocabulary import load_vocabulary, provider_vocabulary
 
-#: Column kinds whose values are numbers, in the order the docs list them.
-NUMERIC_KINDS = ("uniform", "normal", "lognormal", "integer")
+#: Column kinds whose values are numbers, in the order the docs list them. Dates
+#: are numbers too: whole seconds since 1970-01-01 UTC.
+NUMERIC_KINDS = ("uniform", "normal", "lognormal", "integer", "date")
 KINDS = (*NUMERIC_KINDS, "boolean", "literal")
+#: Literal codes use this dtype; it holds vocabularies of any practical size.
+CODE_DTYPE = np.int32
 
 
 @dataclass(frozen=True)
@@ -26,8 +31,8 @@ class Column:
     name : str
         Column name in the generated table.
     kind : str
-        One of ``uniform``, ``normal``, ``lognormal``, ``integer``, ``boolean``
-        or ``literal``.
+        One of ``uniform``, ``normal``, ``lognormal``, ``integer``, ``date``,
+        ``boolean`` or ``literal``.
     params : dict
         Sampler parameters, already checked by :func:`make_column`.
     """
@@ -45,6 +50,11 @@ class Column:
         return self.kind in NUMERIC_KINDS
 
     @property
+    def is_discrete(self) -> bool:
+        """True for numeric kinds that take whole numbers only."""
+        return self.kind in ("integer", "date")
+
+    @property
     def values(self) -> tuple[str, ...]:
         """Vocabulary of a literal column."""
         return tuple(self.params["values"])
@@ -53,7 +63,7 @@ class Column:
     def low(self) -> float:
         """Lower end of the range the sampler covers in practice."""
         p = self.params
-        if self.kind in ("uniform", "integer"):
+        if self.kind in ("uniform", "integer", "date"):
             return float(p["low"])
         if self.kind == "normal":
             return p["mean"] - 4 * p["std"]
@@ -65,7 +75,7 @@ class Column:
     def high(self) -> float:
         """Upper end of the range the sampler covers in practice."""
         p = self.params
-        if self.kind in ("uniform", "integer"):
+        if self.kind in ("uniform", "integer", "date"):
             return float(p["high"])
         if self.kind == "normal":
             return p["mean"] + 4 * p["std"]
@@ -79,7 +89,7 @@ class Column:
         p = self.params
         if self.kind == "uniform":
             return (p["high"] - p["low"]) / math.sqrt(12)
-        if self.kind == "integer":
+        if self.kind in ("integer", "date"):
             return max((p["high"] - p["low"] + 1) / math.sqrt(12), 1.0)
         if self.kind == "normal":
             return float(p["std"])
@@ -88,8 +98,8 @@ class Column:
             return math.sqrt((math.exp(s2) - 1) * math.exp(2 * p["mean"] + s2))
         return 1.0
 
-    def sample(self, n_samples: int, rng: np.random.Generator) -> Any:
-        """Draw ``n_samples`` values: a NumPy array, or a Categorical for literals."""
+    def draw(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw ``n_samples`` values as an array; literals as vocabulary codes."""
         p = self.params
         if self.kind == "uniform":
             return rng.uniform(p["low"], p["high"], n_samples)
@@ -97,12 +107,79 @@ class Column:
             return rng.normal(p["mean"], p["std"], n_samples)
         if self.kind == "lognormal":
             return rng.lognormal(p["mean"], p["sigma"], n_samples)
-        if self.kind == "integer":
+        if self.kind in ("integer", "date"):
             return rng.integers(p["low"], p["high"], n_samples, endpoint=True)
         if self.kind == "boolean":
             return rng.random(n_samples) < p["p"]
-        codes = rng.choice(len(p["values"]), size=n_samples, p=p["weights"])
-        return pd.Categorical.from_codes(codes, categories=list(p["values"]))
+        if p["weights"] is None:
+            return rng.integers(0, len(p["values"]), n_samples, dtype=CODE_DTYPE)
+        cumulative = np.cumsum(p["weights"])
+        codes = np.searchsorted(cumulative, rng.random(n_samples) * cumulative[-1])
+        return codes.astype(CODE_DTYPE)
+
+    def sample(self, n_samples: int, rng: np.random.Generator) -> Any:
+        """Draw ``n_samples`` values: a NumPy array, or a Categorical for literals."""
+        values = self.draw(n_samples, rng)
+        if self.is_literal:
+            return pd.Categorical.from_codes(values, categories=list(self.values))
+        return values
+
+    def clip(self, values: np.ndarray) -> np.ndarray:
+        """Clip numbers to the values the sampler can produce (numeric kinds only)."""
+        p = self.params
+        if self.kind in ("uniform", "integer", "date"):
+            return np.clip(values, p["low"], p["high"])
+        if self.kind == "lognormal":
+            return np.maximum(values, np.finfo(float).tiny)
+        return values
+
+    def cdf(self, x: np.ndarray | float) -> np.ndarray:
+        """Share of the sampler's draws at or below ``x`` (numeric kinds only)."""
+        p = self.params
+        x = np.asarray(x, dtype=float)
+        if self.kind == "uniform":
+            return np.clip((x - p["low"]) / (p["high"] - p["low"]), 0.0, 1.0)
+        if self.is_discrete:
+            count = p["high"] - p["low"] + 1
+            return np.clip((np.floor(x) - p["low"] + 1) / count, 0.0, 1.0)
+        if self.kind == "normal":
+            return special.ndtr((x - p["mean"]) / p["std"])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = (np.log(np.maximum(x, 0.0)) - p["mean"]) / p["sigma"]
+        return special.ndtr(z)
+
+    def sample_between(
+        self,
+        n_samples: int,
+        low: np.ndarray | float,
+        high: np.ndarray | float,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Draw from the sampler truncated to ``[low, high]`` (numeric kinds only).
+
+        Uses the inverse CDF, so the draws follow the sampler's own shape inside
+        the interval; an interval the sampler never reaches yields its nearest
+        edge. ``low`` and ``high`` are scalars or arrays of ``n_samples`` bounds.
+        """
+        low = np.broadcast_to(np.asarray(low, dtype=float), (n_samples,))
+        high = np.broadcast_to(np.asarray(high, dtype=float), (n_samples,))
+        p = self.params
+        if self.is_discrete:
+            lo = np.maximum(np.ceil(low), p["low"])
+            hi = np.maximum(np.minimum(np.floor(high), p["high"]), lo)
+            return np.floor(lo + rng.random(lo.shape) * (hi - lo + 1)).astype(np.int64)
+        if self.kind == "uniform":
+            lo = np.clip(low, p["low"], p["high"])
+            hi = np.clip(high, lo, p["high"])
+            return lo + rng.random(lo.shape) * (hi - lo)
+        u_low, u_high = self.cdf(low), self.cdf(high)
+        u = u_low + rng.random(u_low.shape) * (u_high - u_low)
+        z = special.ndtri(np.clip(u, 1e-300, 1 - 1e-16))
+        if self.kind == "normal":
+            values = p["mean"] + p["std"] * z
+        else:
+            values = np.exp(p["mean"] + p["sigma"] * z)
+        return np.clip(values, low, high)
 
 
 _REQUIRED = {
@@ -110,10 +187,14 @@ _REQUIRED = {
     "normal": ("mean", "std"),
     "lognormal": ("mean", "sigma"),
     "integer": ("low", "high"),
+    "date": ("start", "end"),
     "boolean": (),
-    "literal": ("values",),
+    "literal": (),
 }
-_OPTIONAL = {"boolean": ("p",), "literal": ("weights",)}
+_OPTIONAL = {
+    "boolean": ("p",),
+    "literal": ("values", "vocabulary", "provider", "size", "weights"),
+}
 
 
 def make_column(name: str, spec: Mapping[str, Any], *, key: str) -> Column:
@@ -122,6 +203,11 @@ def make_column(name: str, spec: Mapping[str, Any], *, key: str) -> Column:
     ``key`` is the config path of ``spec`` (such as ``generator.columns.age``);
     errors name it so the user knows which line to fix.
     """
+    if not isinstance(spec, Mapping):
+        raise ConfigError(
+            f"{key} is {spec!r}; give a mapping such as "
+            "{type: integer, low: 16, high: 80}."
+        )
     spec = dict(spec)
     kind = spec.pop("type", None)
     if kind not in KINDS:
@@ -146,6 +232,8 @@ def make_column(name: str, spec: Mapping[str, Any], *, key: str) -> Column:
 def _check_params(kind: str, spec: dict[str, Any], *, key: str) -> dict[str, Any]:
     if kind == "literal":
         return _check_literal(spec, key=key)
+    if kind == "date":
+        return _check_date(spec, key=key)
     if kind == "boolean":
         p = _number(spec.get("p", 0.5), f"{key}.p")
         if not 0.0 <= p <= 1.0:
@@ -168,8 +256,46 @@ def _check_params(kind: str, spec: dict[str, Any], *, key: str) -> dict[str, Any
     return params
 
 
+def _check_date(spec: dict[str, Any], *, key: str) -> dict[str, Any]:
+    bounds = {}
+    for name in ("start", "end"):
+        try:
+            stamp = pd.Timestamp(str(spec[name]))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{key}.{name} is {spec[name]!r}, which is not a date; use the "
+                "ISO form, such as 2024-01-31."
+            ) from exc
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        bounds[name] = int(stamp.value // 1_000_000_000)
+    if not bounds["start"] < bounds["end"]:
+        raise ConfigError(
+            f"{key} has start={spec['start']!r} and end={spec['end']!r}; start "
+            "must come before end."
+        )
+    return {"low": bounds["start"], "high": bounds["end"]}
+
+
 def _check_literal(spec: dict[str, Any], *, key: str) -> dict[str, Any]:
-    values = spec["values"]
+    sources = [s for s in ("values", "vocabulary", "provider") if spec.get(s)]
+    if len(sources) != 1:
+        raise ConfigError(
+            f"{key} gives {', '.join(sources) or 'no vocabulary'}; a literal "
+            "column needs exactly one of values (a list), vocabulary (a shipped "
+            "list such as cities) or provider (a Faker provider such as job)."
+        )
+    if "size" in spec and sources != ["provider"]:
+        raise ConfigError(f"{key}.size applies only together with provider.")
+    if sources == ["vocabulary"]:
+        values = load_vocabulary(spec["vocabulary"], key=f"{key}.vocabulary")
+    elif sources == ["provider"]:
+        size = spec.get("size", 100)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 2:
+            raise ConfigError(f"{key}.size is {size!r}; give an integer of 2 or more.")
+        values = provider_vocabulary(spec["provider"], size, key=f"{key}.provider")
+    else:
+        values = spec["values"]
     if isinstance(values, str) or not isinstance(values, Sequence) or not values:
         raise ConfigError(
             f"{key}.values is {values!r}; give a non-empty list of strings."
@@ -180,6 +306,8 @@ def _check_literal(spec: dict[str, Any], *, key: str) -> dict[str, Any]:
     weights = spec.get("weights")
     if weights is None:
         return {"values": values, "weights": None}
+    if isinstance(weights, str) or not isinstance(weights, Sequence):
+        raise ConfigError(f"{key}.weights is {weights!r}; give a list of numbers.")
     weights = [_number(w, f"{key}.weights") for w in weights]
     if len(weights) != len(values) or min(weights) < 0 or sum(weights) <= 0:
         raise ConfigError(

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fakegen.columns import Column
 from fakegen.errors import ExpressionError
+from fakegen.frame import Table, read_literal, read_numbers
 
 #: Functions an expression may call, with their number of arguments.
 FUNCTIONS: dict[str, tuple[int, Callable[..., np.ndarray]]] = {
@@ -52,7 +54,20 @@ MAX_LENGTH = 2000
 
 # Value types an expression node can have; "literal" means a string column.
 NUMBER, LITERAL, BOOLEAN = "number", "literal", "boolean"
-Evaluator = Callable[[pd.DataFrame], np.ndarray]
+Evaluator = Callable[[Table], np.ndarray]
+
+
+def column_types(schema: Mapping[str, Column]) -> dict[str, str]:
+    """Map each column of ``schema`` to its value type in the expression language."""
+    types = {}
+    for name, column in schema.items():
+        if column.is_literal:
+            types[name] = LITERAL
+        elif column.kind == "boolean":
+            types[name] = BOOLEAN
+        else:
+            types[name] = NUMBER
+    return types
 
 
 @dataclass(frozen=True)
@@ -64,7 +79,7 @@ class Expression:
     columns: frozenset[str]
     _evaluate: Evaluator
 
-    def evaluate(self, df: pd.DataFrame) -> np.ndarray:
+    def evaluate(self, df: Table) -> np.ndarray:
         """Evaluate over every row of ``df`` at once and return an array."""
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             result = self._evaluate(df)
@@ -153,8 +168,8 @@ class _Compiler:
             )
         kind = self.schema[name]
         if kind == LITERAL:
-            return kind, lambda df: np.asarray(df[name], dtype=object), {name}
-        return kind, lambda df: df[name].to_numpy(), {name}
+            return kind, lambda df: read_literal(df, name), {name}
+        return kind, lambda df: read_numbers(df, name), {name}
 
     def visit_UnaryOp(self, node: ast.UnaryOp):
         kind, operand, columns = self.visit(node.operand)
@@ -186,7 +201,7 @@ class _Compiler:
             parts.append(evaluate)
             columns |= cols
 
-        def evaluate_all(df: pd.DataFrame) -> np.ndarray:
+        def evaluate_all(df: Table) -> np.ndarray:
             result = parts[0](df)
             for part in parts[1:]:
                 result = combine(result, part(df))
@@ -208,7 +223,7 @@ class _Compiler:
             if right_kind is not None:
                 kind, left = right_kind, right
 
-        def evaluate_chain(df: pd.DataFrame) -> np.ndarray:
+        def evaluate_chain(df: Table) -> np.ndarray:
             result = checks[0](df)
             for check in checks[1:]:
                 result = np.logical_and(result, check(df))
@@ -236,7 +251,7 @@ class _Compiler:
         options = [item.value for item in node.elts]
         negate = isinstance(op_node, ast.NotIn)
 
-        def evaluate_membership(df: pd.DataFrame) -> np.ndarray:
+        def evaluate_membership(df: Table) -> np.ndarray:
             inside = pd.Series(left(df)).isin(options).to_numpy()
             return ~inside if negate else inside
 

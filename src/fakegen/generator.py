@@ -13,17 +13,15 @@ import pandas as pd
 from fakegen.columns import Column, make_column
 from fakegen.constraints import Constraint, make_constraints
 from fakegen.constraints.logical import ExpressionConstraint
-from fakegen.errors import ConfigError, InfeasibleError
+from fakegen.errors import ConfigError
+from fakegen.frame import Frame
+from fakegen.solver import BREAK, HOLD, Placement, solve
 
 log = logging.getLogger(__name__)
 
-HOLD, BREAK = 1, -1
-MAX_ROUNDS = 80
-# After this many rounds of plain redraws, constraints that can place a row at a
-# chosen margin do so; this keeps rare regions reachable without biasing the
-# common case away from the column samplers' distributions.
-TARGETED_AFTER = 20
 DISTRACTOR_VALUES = ("red", "green", "blue", "amber", "violet")
+
+__all__ = ["Dataset", "SyntheticGenerator", "make_distractors", "make_generator"]
 
 
 @dataclass
@@ -55,7 +53,10 @@ class SyntheticGenerator:
     noise : float, default=0.0
         Share of labels flipped at random after generation.
     several : float, default=0.2
-        Share of invalid rows that break two label constraints instead of one.
+        Share of invalid rows that break several label constraints instead of one.
+    max_broken : int, default=2
+        Most label constraints one invalid row breaks; each row of the
+        ``several`` share breaks between 2 and this many, uniformly.
     near : float, default=0.5
         Share of violations placed within ``margin`` of the boundary, for the
         constraints that have a numeric boundary.
@@ -74,6 +75,7 @@ class SyntheticGenerator:
         balance: float = 0.5,
         noise: float = 0.0,
         several: float = 0.2,
+        max_broken: int = 2,
         near: float = 0.5,
         margin: float = 0.25,
         distractors: Sequence[str] = (),
@@ -84,16 +86,19 @@ class SyntheticGenerator:
         self.balance = balance
         self.noise = noise
         self.several = several
+        self.max_broken = max_broken
         self.near = near
         self.margin = margin
         self.distractors = tuple(distractors)
 
     @property
     def label_constraints(self) -> list[Constraint]:
+        """Constraints that decide the label (every one not marked hard)."""
         return [c for c in self.constraints if not c.hard]
 
     @property
     def hard_constraints(self) -> list[Constraint]:
+        """Constraints that hold on every row, valid or not."""
         return [c for c in self.constraints if c.hard]
 
     def label_of(self, X: pd.DataFrame) -> np.ndarray:
@@ -107,26 +112,32 @@ class SyntheticGenerator:
 
     def draw(self, n_samples: int, rng: np.random.Generator) -> pd.DataFrame:
         """Draw every column independently from its sampler, ignoring constraints."""
-        return pd.DataFrame(
-            {
-                name: column.sample(n_samples, rng)
-                for name, column in self.columns.items()
-            }
-        )
+        return self.draw_frame(n_samples, rng).to_pandas()
+
+    def draw_frame(self, n_samples: int, rng: np.random.Generator) -> Frame:
+        """Like :meth:`draw`, but return the generator's working :class:`Frame`."""
+        arrays = {
+            name: column.draw(n_samples, rng) for name, column in self.columns.items()
+        }
+        return Frame(arrays, self.columns)
 
     def sample(self, n_samples: int, rng: np.random.Generator) -> Dataset:
         """Sample a labelled table with the configured balance and label noise."""
         y_clean = np.zeros(n_samples, dtype=np.int64)
-        y_clean[rng.permutation(n_samples)[: round(self.balance * n_samples)]] = 1
-        X = self.draw(n_samples, rng)
+        y_clean[: round(self.balance * n_samples)] = 1
+        rng.shuffle(y_clean)
+        frame = self.draw_frame(n_samples, rng)
         if self.label_rule is not None:
-            self._solve(X, {self.label_rule: np.where(y_clean == 1, HOLD, BREAK)}, rng)
+            wanted = np.where(y_clean == 1, HOLD, BREAK)
+            self._solve(frame, {self.label_rule: wanted}, rng)
         else:
-            self._solve(X, self._label_requirements(y_clean, rng), rng)
+            self._solve(frame, self._label_requirements(y_clean, rng), rng)
 
-        flipped = rng.random(n_samples) < self.noise
-        y = np.where(flipped, 1 - y_clean, y_clean)
-        return Dataset(X=X, y=y, y_clean=y_clean)
+        y = y_clean.copy()
+        if self.noise > 0:
+            flipped = rng.random(n_samples) < self.noise
+            y = np.where(flipped, 1 - y_clean, y_clean)
+        return Dataset(X=frame.to_pandas(), y=y, y_clean=y_clean)
 
     def sample_breaking(
         self, n_samples: int, rng: np.random.Generator, target: Constraint
@@ -135,18 +146,50 @@ class SyntheticGenerator:
 
         Labels are the clean labels of the rule, without noise.
         """
-        X = self.draw(n_samples, rng)
-        requirements = {c: np.full(n_samples, HOLD) for c in self.label_constraints}
+        requirements = self._all_holding(n_samples)
         requirements[target] = np.full(n_samples, BREAK)
-        self._solve(X, requirements, rng)
-        y = self.label_of(X)
-        return Dataset(X=X, y=y, y_clean=y)
+        return self._sample_with(n_samples, rng, requirements)
 
     def sample_valid(self, n_samples: int, rng: np.random.Generator) -> Dataset:
         """Sample rows that satisfy every label constraint."""
-        X = self.draw(n_samples, rng)
-        requirements = {c: np.full(n_samples, HOLD) for c in self.label_constraints}
-        self._solve(X, requirements, rng)
+        return self._sample_with(n_samples, rng, self._all_holding(n_samples))
+
+    def sample_boundary(
+        self,
+        n_samples: int,
+        rng: np.random.Generator,
+        target: Constraint,
+        *,
+        width: float | None = None,
+    ) -> Dataset:
+        """Sample rows within ``width`` of ``target``'s boundary, on both sides.
+
+        Every other label constraint holds, so the label changes with
+        ``target`` alone: half the rows satisfy it by a margin in (0, width]
+        and half break it by as much. ``width`` is in standard deviations of
+        the column (default: the generator's ``margin``). Labels are clean.
+        Only constraints with ``has_margin`` can be placed this way.
+        """
+        if not target.has_margin:
+            raise ConfigError(
+                f"constraint {target.name!r} ({target.type_name}) has no numeric "
+                "boundary, so no rows can be placed near it."
+            )
+        width = self.margin if width is None else width
+        requirements = self._all_holding(n_samples)
+        side = np.full(n_samples, BREAK)
+        side[: n_samples // 2] = HOLD
+        requirements[target] = rng.permutation(side)
+        placement = Placement(near=self.near, margin=width, boundary=target)
+        return self._sample_with(n_samples, rng, requirements, placement)
+
+    def _all_holding(self, n_samples: int) -> dict[Constraint, np.ndarray]:
+        return {c: np.full(n_samples, HOLD) for c in self.label_constraints}
+
+    def _sample_with(self, n_samples, rng, requirements, placement=None) -> Dataset:
+        frame = self.draw_frame(n_samples, rng)
+        self._solve(frame, requirements, rng, placement)
+        X = frame.to_pandas()
         y = self.label_of(X)
         return Dataset(X=X, y=y, y_clean=y)
 
@@ -156,113 +199,36 @@ class SyntheticGenerator:
         """Choose, for every invalid row, which label constraints it breaks."""
         label_constraints = self.label_constraints
         n_samples, k = len(y_clean), len(label_constraints)
-        requirement = np.full((n_samples, k), HOLD)
+        # One contiguous row per constraint, which the solver reads whole.
+        requirement = np.full((k, n_samples), HOLD, dtype=np.int8)
         invalid = np.flatnonzero(y_clean == 0)
         first = rng.integers(0, k, len(invalid))
-        requirement[invalid, first] = BREAK
-        if k > 1:
-            # A second, different constraint for the share that breaks several.
-            two = invalid[rng.random(len(invalid)) < self.several]
-            offset = rng.integers(1, k, len(two))
-            second = (requirement[two].argmin(axis=1) + offset) % k
-            requirement[two, second] = BREAK
-        return {c: requirement[:, j] for j, c in enumerate(label_constraints)}
+        requirement[first, invalid] = BREAK
+        most = min(self.max_broken, k)
+        if most == 2:
+            # A second, different constraint for the share that breaks two;
+            # cheaper than the general case below.
+            two = rng.random(len(invalid)) < self.several
+            offset = rng.integers(1, k, int(two.sum()))
+            requirement[(first[two] + offset) % k, invalid[two]] = BREAK
+        elif most > 2:
+            # Each row of the several share breaks, instead of its first
+            # choice, the constraints with its `count` lowest random keys.
+            several = invalid[rng.random(len(invalid)) < self.several]
+            count = rng.integers(2, most, len(several), endpoint=True)
+            keys = rng.random((len(several), k))
+            ranks = keys.argsort(axis=1).argsort(axis=1)
+            chosen = ranks < count[:, None]
+            requirement[:, several] = np.where(chosen.T, BREAK, HOLD)
+        return {c: requirement[j] for j, c in enumerate(label_constraints)}
 
-    def _solve(
-        self,
-        X: pd.DataFrame,
-        requirements: Mapping[Constraint, np.ndarray],
-        rng: np.random.Generator,
-    ) -> None:
-        """Redraw cells of ``X`` in place until every row meets its requirements.
-
-        ``requirements`` maps a constraint to a per-row array of HOLD, BREAK or 0
-        (either). Hard constraints must hold everywhere.
-        """
+    def _solve(self, frame, requirements, rng, placement=None) -> None:
         requirements = dict(requirements)
         for constraint in self.hard_constraints:
-            requirements[constraint] = np.full(len(X), HOLD)
-        constraints = list(requirements)
-        wanted = np.column_stack([requirements[c] for c in constraints])
-        near = self._place_near(X, constraints, wanted, rng)
-
-        pending = np.arange(len(X))
-        for round_number in range(MAX_ROUNDS):
-            subset = X.iloc[pending]
-            held = np.column_stack([c.check(subset) for c in constraints])
-            wrong = ((wanted[pending] == HOLD) & ~held) | (
-                (wanted[pending] == BREAK) & held
-            )
-            unresolved = wrong.any(axis=1)
-            pending, wrong = pending[unresolved], wrong[unresolved]
-            if len(pending) == 0:
-                return
-            targeted = round_number >= TARGETED_AFTER
-            for j, constraint in enumerate(constraints):
-                rows = pending[wrong[:, j]]
-                if len(rows):
-                    self._repair(
-                        X,
-                        constraint,
-                        rows,
-                        wanted[rows, j],
-                        near[rows, j],
-                        targeted,
-                        rng,
-                    )
-        self._raise_infeasible(X, constraints, wanted, pending)
-
-    def _place_near(self, X, constraints, wanted, rng) -> np.ndarray:
-        """Place a share of violations just across the boundary; return the mask."""
-        near = np.zeros(wanted.shape, dtype=bool)
-        for j, constraint in enumerate(constraints):
-            if not constraint.has_margin:
-                continue
-            breaking = np.flatnonzero(wanted[:, j] == BREAK)
-            rows = breaking[rng.random(len(breaking)) < self.near]
-            near[rows, j] = True
-            if len(rows):
-                distance = -rng.uniform(0.01, self.margin, len(rows))
-                constraint.place(X, rows, distance, rng)
-        return near
-
-    def _repair(self, X, constraint, rows, wanted, near, targeted, rng) -> None:
-        breaking = rows[wanted == BREAK]
-        holding = rows[wanted == HOLD]
-        if len(holding):
-            if targeted and constraint.has_margin:
-                constraint.place(X, holding, rng.uniform(0.01, 2.0, len(holding)), rng)
-            else:
-                constraint.satisfy(X, holding, rng)
-        if len(breaking):
-            close = breaking[near[wanted == BREAK]]
-            far = breaking[~near[wanted == BREAK]]
-            if len(close):
-                constraint.place(
-                    X, close, -rng.uniform(0.01, self.margin, len(close)), rng
-                )
-            if len(far) and targeted and constraint.has_margin:
-                distance = -(self.margin + rng.uniform(0.0, 2.0, len(far)))
-                constraint.place(X, far, distance, rng)
-            elif len(far):
-                constraint.violate(X, far, rng)
-
-    def _raise_infeasible(self, X, constraints, wanted, pending) -> None:
-        subset = X.iloc[pending]
-        counts = {}
-        for j, constraint in enumerate(constraints):
-            held = constraint.check(subset)
-            rows_wanted = wanted[pending, j]
-            bad = ((rows_wanted == HOLD) & ~held) | ((rows_wanted == BREAK) & held)
-            if bad.any():
-                counts[constraint.name] = int(bad.sum())
-        names = ", ".join(f"{name!r} ({count} rows)" for name, count in counts.items())
-        raise InfeasibleError(
-            f"Could not generate {len(pending)} of {len(X)} rows after {MAX_ROUNDS} "
-            f"rounds: the constraints {names} cannot all be met together as "
-            "required. Check them for a contradiction (for example two ranges on "
-            "one column that do not overlap) and loosen one of them."
-        )
+            requirements[constraint] = np.full(len(frame), HOLD)
+        if placement is None:
+            placement = Placement(near=self.near, margin=self.margin)
+        solve(frame, requirements, rng, placement)
 
 
 def make_generator(
@@ -354,14 +320,14 @@ def make_distractors(spec: Mapping[str, Any]) -> list[Column]:
     return numeric + literal
 
 
-def check_generation_options(cfg: Mapping[str, Any]) -> dict[str, float]:
+def check_generation_options(cfg: Mapping[str, Any]) -> dict[str, Any]:
     """Check balance, noise and the violation mix; return them as keyword args."""
     violations = dict(cfg.get("violations") or {})
-    unknown = sorted(set(violations) - {"several", "near", "margin"})
+    unknown = sorted(set(violations) - {"several", "max_broken", "near", "margin"})
     if unknown:
         raise ConfigError(
             f"generator.violations has unknown key {unknown[0]!r}; its keys are "
-            "several, near and margin."
+            "several, max_broken, near and margin."
         )
     options = {
         "balance": _share(cfg.get("balance", 0.5), "generator.balance", 0.0, 1.0, True),
@@ -384,6 +350,17 @@ def check_generation_options(cfg: Mapping[str, Any]) -> dict[str, float]:
             "in standard deviations, such as 0.25."
         )
     options["margin"] = float(margin)
+    max_broken = violations.get("max_broken", 2)
+    if (
+        isinstance(max_broken, bool)
+        or not isinstance(max_broken, int)
+        or max_broken < 2
+    ):
+        raise ConfigError(
+            f"generator.violations.max_broken is {max_broken!r}; give an integer "
+            "of 2 or more."
+        )
+    options["max_broken"] = max_broken
     return options
 
 

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from fakegen.columns import Column
 from fakegen.errors import ConfigError
-
-
-def assign(df: pd.DataFrame, name: str, rows: np.ndarray, values: Any) -> None:
-    """Write ``values`` into column ``name`` at the integer positions ``rows``."""
-    if isinstance(df[name].dtype, pd.CategoricalDtype):
-        current = df[name].array
-        codes = current.codes.copy()
-        codes[rows] = pd.Categorical(values, categories=current.categories).codes
-        df[name] = pd.Categorical.from_codes(codes, categories=current.categories)
-        return
-    column = df[name].to_numpy(copy=True)
-    column[rows] = values
-    df[name] = column
+from fakegen.frame import Table, assign, assign_codes
 
 
 class Constraint:
@@ -32,6 +19,10 @@ class Constraint:
     :meth:`satisfy` and :meth:`violate` with targeted sampling, and the numeric
     ones implement :meth:`margin` and :meth:`place` so the generator can put
     rows at a chosen distance from the decision boundary.
+
+    Every method that takes ``df`` accepts a pandas DataFrame or the
+    generator's :class:`~fakegen.frame.Frame`; the ones that change rows do so
+    in place, and ``rows`` holds integer positions.
 
     Parameters
     ----------
@@ -43,6 +34,9 @@ class Constraint:
     """
 
     type_name = "constraint"
+    #: True when :meth:`satisfy` and :meth:`violate` always reach the requested
+    #: side in one call, so the generator never needs to place rows instead.
+    exact_sampling = False
 
     def __init__(self, name: str, *, hard: bool = False) -> None:
         self.name = name
@@ -54,7 +48,7 @@ class Constraint:
         """Return the rule in words, such as ``income >= 25000``."""
         raise NotImplementedError
 
-    def check(self, df: pd.DataFrame) -> np.ndarray:
+    def check(self, df: Table) -> np.ndarray:
         """Return a boolean array: True where the row satisfies the constraint."""
         raise NotImplementedError
 
@@ -63,9 +57,10 @@ class Constraint:
 
     @property
     def has_margin(self) -> bool:
+        """True when :meth:`margin` and :meth:`place` are implemented."""
         return False
 
-    def margin(self, df: pd.DataFrame) -> np.ndarray:
+    def margin(self, df: Table) -> np.ndarray:
         """Signed distance to the boundary in units of the column's std.
 
         Positive where the row satisfies the constraint.
@@ -74,7 +69,7 @@ class Constraint:
 
     def place(
         self,
-        df: pd.DataFrame,
+        df: Table,
         rows: np.ndarray,
         distance: np.ndarray,
         rng: np.random.Generator,
@@ -82,9 +77,7 @@ class Constraint:
         """Move ``rows`` so their margin equals ``distance``, changing one column."""
         raise NotImplementedError
 
-    def satisfy(
-        self, df: pd.DataFrame, rows: np.ndarray, rng: np.random.Generator
-    ) -> None:
+    def satisfy(self, df: Table, rows: np.ndarray, rng: np.random.Generator) -> None:
         """Redraw this constraint's columns at ``rows``, favouring satisfying values.
 
         The default redraws from the column samplers, so the generator's retry
@@ -92,20 +85,34 @@ class Constraint:
         """
         self.redraw(df, rows, rng)
 
-    def violate(
-        self, df: pd.DataFrame, rows: np.ndarray, rng: np.random.Generator
-    ) -> None:
+    def violate(self, df: Table, rows: np.ndarray, rng: np.random.Generator) -> None:
         """Redraw this constraint's columns at ``rows``, favouring violating values."""
         self.redraw(df, rows, rng)
 
     def redraw(
-        self, df: pd.DataFrame, rows: np.ndarray, rng: np.random.Generator
+        self,
+        df: Table,
+        rows: np.ndarray,
+        rng: np.random.Generator,
+        names: Sequence[str] | None = None,
     ) -> None:
-        for name in self.columns:
-            assign(df, name, rows, self.schema[name].sample(len(rows), rng))
+        """Redraw ``names`` (default: this constraint's columns) at ``rows``."""
+        for name in self.columns if names is None else names:
+            column = self.schema[name]
+            values = column.draw(len(rows), rng)
+            if column.is_literal:
+                assign_codes(df, column, rows, values)
+            else:
+                assign(df, name, rows, values)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type_name, "rule": self.describe(), "hard": self.hard}
+        """Return the type, the rule in words, hardness and the columns used."""
+        return {
+            "type": self.type_name,
+            "rule": self.describe(),
+            "hard": self.hard,
+            "columns": list(self.columns),
+        }
 
 
 def require_column(
@@ -136,3 +143,10 @@ def require_number(value: Any, *, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigError(f"{key} is {value!r}; it must be a number.")
     return float(value)
+
+
+def require_list(value: Any, *, key: str, what: str) -> list[Any]:
+    """Return ``value`` as a non-empty list or raise ConfigError naming ``key``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
+        raise ConfigError(f"{key} is {value!r}; give a non-empty list of {what}.")
+    return list(value)

@@ -1,0 +1,199 @@
+"""Repair rows of a frame in place until each meets or breaks chosen constraints."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from fakegen.constraints import Constraint
+from fakegen.errors import InfeasibleError
+from fakegen.frame import Frame
+
+log = logging.getLogger(__name__)
+
+HOLD, BREAK, EITHER = 1, -1, 0
+#: Rounds after which rows that still miss their requirements count as infeasible.
+MAX_ROUNDS = 1000
+#: Rounds in a row without a newly resolved row, after which the set counts as
+#: contradictory. Rejection sampling of a rare but possible event still
+#: resolves a few rows per round, while a contradiction resolves none.
+STALL_ROUNDS = 100
+# After this many rounds of plain redraws, constraints that can place a row at
+# a chosen margin do so; this keeps rare regions reachable without biasing the
+# common case away from the column samplers' distributions.
+TARGETED_AFTER = 20
+#: Pending rows are copied out for checking once they are fewer than
+#: 1 / TAKE_BELOW of the table.
+TAKE_BELOW = 4
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where violating rows go relative to the boundary.
+
+    ``near`` is the share of violations of a constraint with a margin that are
+    placed within ``margin`` standard deviations of the boundary. When
+    ``boundary`` names a constraint, every row of it is placed within
+    ``margin`` of its boundary, on the side its requirement asks for.
+    """
+
+    near: float = 0.5
+    margin: float = 0.25
+    boundary: Constraint | None = None
+
+
+def solve(
+    frame: Frame,
+    requirements: Mapping[Constraint, np.ndarray],
+    rng: np.random.Generator,
+    placement: Placement,
+) -> None:
+    """Redraw cells of ``frame`` until every row meets its requirements.
+
+    ``requirements`` maps a constraint to a per-row array of HOLD, BREAK or
+    EITHER. Raises :class:`InfeasibleError` naming the constraints that some
+    rows still miss when no progress is made.
+    """
+    # One array per constraint, not a 2-D matrix: each round reads and writes
+    # whole columns, which is cheaper on contiguous 1-D arrays.
+    constraints = list(requirements)
+    wanted = [np.asarray(requirements[c], dtype=np.int8) for c in constraints]
+    near = _place_near(frame, constraints, wanted, rng, placement)
+    names = sorted({name for c in constraints for name in c.columns})
+
+    pending = np.arange(len(frame))
+    best, stalled = len(pending), 0
+    for round_number in range(MAX_ROUNDS):
+        pending, wrong = _unmet(frame, constraints, wanted, pending, names, placement)
+        if len(pending) == 0:
+            log.debug("Solved rows=%d rounds=%d", len(frame), round_number)
+            return
+        stalled = stalled + 1 if len(pending) >= best else 0
+        best = min(best, len(pending))
+        if stalled >= STALL_ROUNDS:
+            break
+        targeted = round_number >= TARGETED_AFTER
+        for j, constraint in enumerate(constraints):
+            rows = pending[wrong[j]]
+            if len(rows):
+                _repair(
+                    frame,
+                    constraint,
+                    rows,
+                    wanted[j][rows],
+                    near[j][rows],
+                    targeted,
+                    rng,
+                    placement,
+                )
+    _raise_infeasible(frame, constraints, wanted, pending, names)
+
+
+def _unmet(frame, constraints, wanted, pending, names, placement):
+    """Return the pending rows that miss a requirement, and per constraint a mask
+    of those rows that miss it.
+
+    Rows of the boundary constraint also miss it when a repair of another
+    constraint moved them out of the band, even to the right side.
+    """
+    every_row = len(pending) == len(frame)
+    # While many rows are pending, checking every row and selecting the
+    # pending results is cheaper than copying the pending rows first.
+    on_frame = len(pending) * TAKE_BELOW >= len(frame)
+    subset = frame if on_frame else frame.take(pending, names)
+    unresolved = np.zeros(len(pending), dtype=bool)
+    wrong = []
+    for j, constraint in enumerate(constraints):
+        held = constraint.check(subset)
+        if on_frame and not every_row:
+            held = held[pending]
+        required = wanted[j] if every_row else wanted[j][pending]
+        # HOLD is +1, BREAK -1 and EITHER 0, so a row misses its requirement
+        # exactly where the requirement times (+1 held, -1 not held) is negative.
+        missed = required * (held.view(np.int8) * 2 - 1) < 0
+        if constraint is placement.boundary:
+            margins = constraint.margin(subset)
+            margins = margins[pending] if on_frame and not every_row else margins
+            outside = np.abs(margins) > placement.margin
+            missed |= outside & (required != EITHER)
+        unresolved |= missed
+        wrong.append(missed)
+    keep = np.flatnonzero(unresolved)
+    return pending[keep], [missed[keep] for missed in wrong]
+
+
+def _place_near(frame, constraints, wanted, rng, placement) -> list[np.ndarray]:
+    """Place a share of violations just across the boundary; return the masks."""
+    near = []
+    for constraint, required in zip(constraints, wanted, strict=True):
+        mask = np.zeros(len(required), dtype=bool)
+        near.append(mask)
+        if not constraint.has_margin:
+            continue
+        if constraint is placement.boundary:
+            rows = np.flatnonzero(required != EITHER)
+            mask[rows] = True
+            side = np.where(required[rows] == HOLD, 1.0, -1.0)
+            distance = side * rng.uniform(0.01, 1.0, len(rows)) * placement.margin
+            constraint.place(frame, rows, distance, rng)
+            continue
+        breaking = np.flatnonzero(required == BREAK)
+        rows = breaking[rng.random(len(breaking)) < placement.near]
+        mask[rows] = True
+        if len(rows):
+            distance = -rng.uniform(0.01, placement.margin, len(rows))
+            constraint.place(frame, rows, distance, rng)
+    return near
+
+
+def _repair(frame, constraint, rows, wanted, near, targeted, rng, placement) -> None:
+    """Move ``rows`` towards what they need from ``constraint``.
+
+    Near rows are placed within the margin band. The others are resampled by
+    ``satisfy`` or ``violate``; after TARGETED_AFTER rounds, constraints whose
+    resampling is rejection sampling place them at a random distance instead.
+    Each placement starts from fresh values of the constraint's columns:
+    placing again from the same values could fail forever, for example when
+    clipping to a column's range undoes the placement.
+    """
+    margin = placement.margin
+    place_far = targeted and constraint.has_margin and not constraint.exact_sampling
+    for side in (HOLD, BREAK):
+        chosen = wanted == side
+        close, far = rows[chosen & near], rows[chosen & ~near]
+        sign = 1.0 if side == HOLD else -1.0
+        if len(close):
+            constraint.redraw(frame, close, rng)
+            distance = sign * rng.uniform(0.01, 1.0, len(close)) * margin
+            constraint.place(frame, close, distance, rng)
+        if len(far) and place_far:
+            constraint.redraw(frame, far, rng)
+            depth = rng.uniform(0.01, 2.0, len(far))
+            distance = depth if side == HOLD else -(margin + depth)
+            constraint.place(frame, far, distance, rng)
+        elif len(far) and side == HOLD:
+            constraint.satisfy(frame, far, rng)
+        elif len(far):
+            constraint.violate(frame, far, rng)
+
+
+def _raise_infeasible(frame, constraints, wanted, pending, names) -> None:
+    subset = frame.take(pending, names)
+    counts = {}
+    for j, constraint in enumerate(constraints):
+        held = constraint.check(subset)
+        column = wanted[j][pending]
+        bad = np.where(held, column == BREAK, column == HOLD)
+        if bad.any():
+            counts[constraint.name] = int(bad.sum())
+    listed = ", ".join(f"{name!r} ({count} rows)" for name, count in counts.items())
+    raise InfeasibleError(
+        f"Could not generate {len(pending)} of {len(frame)} rows: the constraints "
+        f"{listed} cannot all be met together as required. Check them for a "
+        "contradiction (for example two ranges on one column that do not "
+        "overlap, or a hard constraint that rules out every valid row) and "
+        "loosen one of them."
+    )

@@ -1,0 +1,1 @@
+"""Word lists shipped with fakegen for literal columns (data files only)."""

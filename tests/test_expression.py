@@ -1,0 +1,109 @@
+"""The expression language: parsing, type checks and vectorised evaluation."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fakegen.errors import ExpressionError
+from fakegen.expression import compile_expression
+
+SCHEMA = {"age": "number", "income": "number", "city": "literal", "member": "boolean"}
+FRAME = pd.DataFrame(
+    {
+        "age": [20, 35, 50, 65],
+        "income": [1000.0, 30000.0, 45000.0, 0.0],
+        "city": pd.Categorical(["Rome", "Oslo", "Rome", "Paris"]),
+        "member": [True, False, True, False],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("age >= 35", [False, True, True, True]),
+        ("18 <= age < 50", [True, True, False, False]),
+        ("income / (age + 10) >= 500", [False, True, True, False]),
+        ("city in ['Rome', 'Paris']", [True, False, True, True]),
+        ("city not in ['Rome']", [False, True, False, True]),
+        ("not member and age > 30", [False, True, False, True]),
+        ("member or city == 'Paris'", [True, False, True, True]),
+        ("abs(age - 40) <= 10", [False, True, True, False]),
+        ("max(age, 40) == 40", [True, True, False, False]),
+        ("log(income + 1) > 10", [False, True, True, False]),
+        ("age % 2 == 0 and age ** 2 > 1000", [False, False, True, False]),
+        ("-age < -40", [False, False, True, True]),
+        ("true", [True, True, True, True]),
+    ],
+    ids=[
+        "threshold",
+        "chain",
+        "arithmetic",
+        "in-list",
+        "not-in",
+        "not-and",
+        "or-literal",
+        "abs",
+        "max",
+        "log",
+        "mod-pow",
+        "unary-minus",
+        "constant",
+    ],
+)
+def test_expression_evaluates(text, expected):
+    expression = compile_expression(text, SCHEMA, key="k", expect="boolean")
+    np.testing.assert_array_equal(expression.evaluate(FRAME), expected)
+
+
+def test_expression_reports_columns():
+    expression = compile_expression(
+        "income / age > 1 or city == 'Rome'", SCHEMA, key="k"
+    )
+    assert expression.columns == frozenset({"income", "age", "city"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("age >=", "k is 'age >=', which does not parse"),
+        (
+            "agee > 3",
+            "unknown column 'agee'; known columns are age, city, income, member. "
+            "Did you mean 'age'?",
+        ),
+        ("__import__('os')", "unknown function '__import__'"),
+        ("age.real > 1", "'age.real' is not part of the expression language"),
+        ("city > 'A'", "literal values support only == and !=."),
+        ("city + 1 > 2", "arithmetic needs number values, got a literal value."),
+        ("age == 'x'", "cannot compare a number value with a literal value."),
+        ("age in [x]", "'in' needs a list of constants"),
+        ("abs(age, 2) > 1", "abs() takes 1 argument(s), got 2."),
+        ("lambda: 1", "is not part of the expression language"),
+        ("[a for a in age]", "is not part of the expression language"),
+        ("age + 1", "which gives a number value; a boolean value is expected"),
+        ("", "k is ''; give an expression as a string."),
+    ],
+    ids=[
+        "syntax",
+        "typo",
+        "dunder-call",
+        "attribute",
+        "literal-order",
+        "literal-arithmetic",
+        "mixed-compare",
+        "in-name",
+        "arity",
+        "lambda",
+        "comprehension",
+        "not-boolean",
+        "empty",
+    ],
+)
+def test_expression_rejects(text, message):
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        compile_expression(text, SCHEMA, key="k", expect="boolean")

@@ -1,0 +1,179 @@
+"""The real commands end to end: fakegen-generate, every preset, bad sets."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import load_results
+
+PRESETS = sorted(
+    p.stem
+    for p in (Path(__file__).parents[1] / "conf/constraint").glob("*.yaml")
+    # The none preset declares no constraint; it serves generator=file only.
+    if p.stem != "none"
+)
+GENERATE = Path(sys.executable).with_name("fakegen-generate")
+
+
+def generate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(GENERATE), *args],
+        cwd=cwd,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_generate_parquet_in_chunks(tmp_path):
+    completed = generate(
+        "generator.rows=2500", "chunk_rows=1000", "output=out/t.parquet", cwd=tmp_path
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == ""
+    table = pq.read_table(tmp_path / "out/t.parquet").to_pandas()
+    assert len(table) == 2500
+    assert table.columns[-1] == "label"
+    assert isinstance(table["city"].dtype, pd.CategoricalDtype)
+    assert pq.ParquetFile(tmp_path / "out/t.parquet").metadata.num_row_groups == 3
+    assert "Wrote rows=2500" in completed.stderr
+    assert list(tmp_path.iterdir()) == [tmp_path / "out"]
+
+
+def test_generate_same_seed_same_bytes(tmp_path):
+    for name in ("a.parquet", "b.parquet"):
+        completed = generate("generator.rows=1500", f"output={name}", cwd=tmp_path)
+        assert completed.returncode == 0, completed.stderr
+    other = generate("generator.rows=1500", "seed=1", "output=c.parquet", cwd=tmp_path)
+    assert other.returncode == 0, other.stderr
+
+    assert digest(tmp_path / "a.parquet") == digest(tmp_path / "b.parquet")
+    assert digest(tmp_path / "a.parquet") != digest(tmp_path / "c.parquet")
+
+
+def test_generate_csv_with_clean_label(tmp_path):
+    completed = generate(
+        "constraint=xor",
+        "generator.rows=1000",
+        "generator.noise=0.1",
+        "clean_label=true",
+        "output=t.csv",
+        cwd=tmp_path,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    table = pd.read_csv(tmp_path / "t.csv")
+    assert list(table.columns[-2:]) == ["label", "label_clean"]
+    assert table["label_clean"].mean() == 0.5
+    assert 0.05 < (table["label"] != table["label_clean"]).mean() < 0.15
+    parity = table["age"].ge(44) ^ table["income"].ge(36000)
+    np.testing.assert_array_equal(parity.to_numpy(), table["label_clean"] == 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["output=t.txt"],
+            "output is 't.txt'; end the file name with .csv or .parquet",
+        ),
+        (["chunk_rows=0"], "chunk_rows is 0; give an integer of 1 or more."),
+        (
+            [
+                "constraint=range",
+                "constraint.constraints.working_age.low=70",
+                "constraint.constraints.working_age.high=60",
+            ],
+            "constraint.constraints.working_age has low=70 and high=60, an empty "
+            "range: no row can satisfy constraint 'working_age'.",
+        ),
+        (
+            ["generator=file"],
+            "generator.kind is 'file'; fakegen-generate writes synthetic tables only.",
+        ),
+    ],
+    ids=["unknown-format", "zero-chunk", "empty-range", "file-generator"],
+)
+def test_generate_bad_input_one_line(tmp_path, args, message):
+    completed = generate(*args, cwd=tmp_path)
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1
+    assert message in errors[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fakegen_contradictory_set_exits_one(fakegen, tmp_path):
+    completed = fakegen(
+        "tracker=none",
+        "+constraint.constraints.old.type=range",
+        "+constraint.constraints.old.column=age",
+        "+constraint.constraints.old.low=70",
+        "+constraint.constraints.old.high=80",
+    )
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    errors = [line for line in completed.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1
+    assert (
+        "The constraints 'working_age' (18 <= age <= 67), 'old' (70 <= age <= 80) "
+        "on column 'age' cannot all hold on one row" in errors[0]
+    )
+    assert completed.stdout == ""
+    assert load_results(tmp_path / "run")["status"] == "failed"
+
+
+@pytest.mark.slow
+def test_xor_tree_learns_logreg_does_not(fakegen, tmp_path):
+    small = ["tracker=none", "constraint=xor", "generator.rows=4000"]
+    small += ["verifier.test_rows=1000", "verifier.suite_rows=600"]
+    logreg = fakegen(*small)
+    assert logreg.returncode == 0, logreg.stderr
+    logreg_results = load_results(tmp_path / "run")
+    tree = fakegen(*small, "model=tree")
+    assert tree.returncode == 0, tree.stderr
+    tree_results = load_results(tmp_path / "run")
+
+    assert logreg_results["verdicts"] == {"age_xor_income": "not_learned"}
+    assert tree_results["verdicts"] == {"age_xor_income": "learned"}
+    assert logreg_results["metrics"]["suite/age_xor_income/accuracy"] < 0.7
+    assert tree_results["metrics"]["suite/age_xor_income/accuracy"] > 0.95
+
+
+@pytest.mark.slow
+def test_fakegen_runs_every_preset(fakegen, tmp_path):
+    completed = fakegen(
+        "-m",
+        f"constraint={','.join(PRESETS)}",
+        "tracker=none",
+        "generator.rows=1000",
+        "verifier.test_rows=200",
+        "verifier.suite_rows=200",
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    runs = sorted((tmp_path / "sweep").glob("*/results.json"))
+    assert len(runs) == len(PRESETS)
+    for path in runs:
+        results = load_results(path.parent)
+        assert results["status"] == "completed", results.get("error")
+        assert results["dataset"]["rows"] == 1000
+        assert results["verdicts"]
