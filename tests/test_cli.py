@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from conftest import REPO, load_results, run_command
+from fakegen import cli
+from fakegen.errors import ConfigError
 
 SMALL = ["generator.rows=4000", "verifier.test_rows=1000", "verifier.suite_rows=600"]
 DEFAULT_CONSTRAINTS = {"working_age", "income_floor", "served_city", "contract_order"}
@@ -171,3 +173,32 @@ def test_penguins_experiment_scores_heldout_file(tmp_path):
     assert results["metrics"]["suite/heldout/accuracy"] >= 0.95
     assert results["metrics"]["test/accuracy"] >= 0.95
     assert "Imputing missing values strategy=most_frequent sex=" in completed.stderr
+
+
+def test_broken_experiment_file_is_named(tmp_path, monkeypatch):
+    (tmp_path / "study.yaml").write_text("defaults: [unclosed\n", encoding="utf-8")
+    monkeypatch.setattr(cli, "experiments_dir", lambda: tmp_path)
+
+    message = f"Experiment file {tmp_path / 'study.yaml'} cannot be read as YAML"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        cli.register_experiments()
+
+
+@pytest.mark.parametrize(
+    ("choices", "expected"),
+    [
+        ({"constraint": "xor", "model": "tree"}, "xor-tree-seed4"),
+        (
+            {"experiment": "constraint_zoo", "constraint": "ratio", "model": "mlp"},
+            "ratio-mlp-seed4",
+        ),
+        (
+            {"experiment": "penguins", "generator": "file", "model": "logreg"},
+            "penguins-logreg-seed4",
+        ),
+        ({"generator": "file", "model": "knn"}, "file-knn-seed4"),
+    ],
+    ids=["preset", "synthetic-experiment", "file-experiment", "file"],
+)
+def test_run_name_says_data_model_and_seed(choices, expected):
+    assert cli.run_name(choices, 4) == expected

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+import yaml
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -37,16 +38,20 @@ def register_experiments() -> None:
     """
     store = ConfigStore.instance()
     for path in sorted(experiments_dir().glob("*.yaml")):
-        node = OmegaConf.load(path)
+        try:
+            node = OmegaConf.load(path)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise ConfigError(
+                f"Experiment file {path} cannot be read as YAML: {exc}. Fix or "
+                "remove it."
+            ) from exc
         store.store(group="experiment", name=path.stem, node=node, package="_global_")
 
 
 def run_name(choices: dict[str, str], seed: object) -> str:
-    """Name a run after its experiment or constraint preset, its model and seed."""
-    if choices.get("experiment"):
-        data = choices["experiment"]
-    elif choices.get("generator") == "file":
-        data = "file"
+    """Name a run after its constraint preset (or file experiment), model and seed."""
+    if choices.get("generator") == "file":
+        data = choices.get("experiment") or "file"
     else:
         data = choices.get("constraint", "data")
     return f"{data}-{choices.get('model', 'model')}-seed{seed}"
@@ -170,7 +175,15 @@ def _comparable(config: dict[str, Any]) -> str:
 
 def main() -> None:
     """Entry point of the ``fakegen`` console script."""
-    register_experiments()
+    try:
+        register_experiments()
+    except ConfigError as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        # Hydra has not configured logging yet, so set up a plain stderr handler.
+        logging.basicConfig(format="%(levelname)s %(message)s")
+        log.error("%s", exc)
+        sys.exit(1)
     hydra_main = hydra.main(
         config_path=str(config_dir()), config_name="config", version_base="1.3"
     )(run)
