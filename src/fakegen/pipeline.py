@@ -14,11 +14,17 @@ from sklearn.metrics import accuracy_score
 from sklearn.pipeline import Pipeline
 
 from fakegen.datafile import load_file_data
-from fakegen.encoder import make_encoder
+from fakegen.encoder import (
+    check_encoder_options,
+    literal_cardinalities,
+    literal_output_mask,
+    log_unseen_literals,
+    make_encoder,
+)
 from fakegen.errors import ConfigError
 from fakegen.fingerprint import fingerprint
 from fakegen.generator import make_generator
-from fakegen.model import make_model
+from fakegen.model import check_pairing, describe_model, fit_model, make_model
 from fakegen.results import RESULTS_NAME, write_json_atomic
 from fakegen.tracking import make_tracker
 from fakegen.verifier import (
@@ -68,7 +74,7 @@ def run_experiment(
     try:
         with timer.stage("track"):
             tracker.start(config=config, name=name, run_dir=run_dir)
-        _run_stages(config, cfg, results, timer)
+        _run_stages(config, cfg, results, timer, choices=results["choices"])
         results["status"] = "completed"
         failed = False
     except Exception as exc:
@@ -88,7 +94,9 @@ def run_experiment(
     return results
 
 
-def _run_stages(config: dict, cfg: DictConfig, results: dict, timer: Timer) -> None:
+def _run_stages(
+    config: dict, cfg: DictConfig, results: dict, timer: Timer, *, choices: Mapping
+) -> None:
     seed = config.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError(f"seed is {seed!r}; give a non-negative integer.")
@@ -97,7 +105,15 @@ def _run_stages(config: dict, cfg: DictConfig, results: dict, timer: Timer) -> N
     if kind not in ("synthetic", "file"):
         raise ConfigError(f"generator.kind is {kind!r}; use synthetic or file.")
     options = check_verifier_options(config.get("verifier") or {})
-    estimator = make_model(cfg.model, seed=seed)
+    # Encoder and model are checked before generation, which can take minutes.
+    encoder_options = check_encoder_options(config.get("encoder") or {})
+    estimator = make_model(cfg.get("model") or {}, seed=seed)
+    check_pairing(
+        estimator,
+        literal=encoder_options.literal,
+        scaling=encoder_options.scaling,
+        model_name=describe_model(config.get("model") or {}, choices.get("model")),
+    )
 
     with timer.stage("generate"):
         if kind == "file":
@@ -116,10 +132,17 @@ def _run_stages(config: dict, cfg: DictConfig, results: dict, timer: Timer) -> N
     log.info("Generated rows=%d kind=%s", len(train.y), kind)
 
     with timer.stage("encode"):
-        encoder = make_encoder(config.get("encoder") or {}, train.X)
+        encoder = make_encoder(encoder_options, train.X)
         features = encoder.fit_transform(train.X, train.y)
+    native = encoder_options.literal == "native"
     with timer.stage("train"):
-        estimator.fit(features, train.y)
+        fit_model(
+            estimator,
+            features,
+            train.y,
+            categorical=literal_output_mask(encoder) if native else None,
+            cardinalities=literal_cardinalities(encoder) if native else None,
+        )
     model = Pipeline([("encode", encoder), ("model", estimator)])
     train_accuracy = float(accuracy_score(train.y, model.predict(train.X)))
     log.info("Trained model=%s train_accuracy=%.4f", type(estimator).__name__, train_accuracy)
@@ -130,6 +153,13 @@ def _run_stages(config: dict, cfg: DictConfig, results: dict, timer: Timer) -> N
         else:
             verification = verify_synthetic(model, generator, options, seed=seed)
     results["metrics"] = {"train/accuracy": train_accuracy, **verification.metrics}
+    if generator is None:
+        for test_name, test in data.tests.items():
+            results["metrics"][f"encoder/unseen_literals/{test_name}"] = (
+                log_unseen_literals(
+                    encoder, test.X, name=test_name, literal=encoder_options.literal
+                )
+            )
     results["verdicts"] = verification.verdicts
     results["suites"] = verification.suites
     if generator is not None:
