@@ -22,7 +22,12 @@ from sklearn.preprocessing import (
 )
 
 from fakegen.errors import ConfigError
-from fakegen.features import FrequencyEncoder, make_interactions, make_logarithms
+from fakegen.features import (
+    FrequencyEncoder,
+    make_interactions,
+    make_literal_gaps_nan,
+    make_logarithms,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +139,7 @@ def make_encoder(options: EncoderOptions, X: pd.DataFrame) -> ColumnTransformer:
     Numeric columns are imputed, optionally extended with their logarithms,
     scaled, and optionally extended with their pairwise products; literal
     columns are imputed and encoded. Missing values in ``X`` are counted and
-    logged, because imputation changes what the model sees.
+    logged, because imputation changes what the model receives.
 
     Parameters
     ----------
@@ -159,12 +164,13 @@ def make_encoder(options: EncoderOptions, X: pd.DataFrame) -> ColumnTransformer:
         numeric_steps.append(("logarithms", make_logarithms()))
     if SCALERS[options.scaling] is not None:
         numeric_steps.append(("scale", SCALERS[options.scaling]()))
-    # NOTE: products cover numeric columns only; literal columns never
-    # enter an interaction, to keep the column count quadratic in few columns.
+    # NOTE: only numeric columns enter products. Literal indicator columns would
+    # multiply the column count, so numeric-by-literal products are not built.
     if options.interactions:
         numeric_steps.append(("interactions", make_interactions()))
 
     literal_steps = [
+        ("gaps", make_literal_gaps_nan()),
         (
             "impute",
             SimpleImputer(strategy=options.impute_literal, fill_value="missing"),
@@ -198,8 +204,8 @@ def _make_literal_encoder(options: EncoderOptions) -> TransformerMixin:
         return TargetEncoder(smooth=options.smooth, cv=options.cv)
     if options.literal == "frequency":
         return FrequencyEncoder()
-    # Native: codes that the model is told are categorical; a missing code lets
-    # xgboost and HistGradientBoosting route unseen literals as missing values.
+    # Native: codes that the model treats as categories. Unseen literals get a
+    # missing code, which xgboost and HistGradientBoosting route as missing.
     return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan)
 
 
@@ -218,7 +224,7 @@ def literal_cardinalities(encoder: ColumnTransformer) -> dict[str, int]:
 
 
 def count_unseen_literals(encoder: Any, X: pd.DataFrame) -> dict[str, int]:
-    """Count, per literal column, the rows of ``X`` whose value training never held.
+    """Count, per literal column, the rows of ``X`` with a value absent from training.
 
     Missing values are not counted: imputation fills them with a seen value.
     How each encoding represents an unseen literal is in ``UNSEEN_HANDLING``.

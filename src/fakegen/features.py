@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 
 class FrequencyEncoder(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Replace each literal with the share of training rows that hold it.
+    """Replace each literal with the share of training rows that contain it.
 
     scikit-learn has no frequency encoder, so this one follows the transformer
     API: one output column per input column, ``categories_`` as in
@@ -66,6 +66,23 @@ def _as_table(X: Any) -> np.ndarray:
     return values
 
 
+def literals_as_objects(X: Any) -> np.ndarray:
+    """Return literal columns as an object array with ``np.nan`` for every gap.
+
+    SimpleImputer finds ``np.nan`` in object columns but not ``None`` or
+    ``pd.NA``, which pandas uses for gaps in object and string columns.
+    """
+    frame = pd.DataFrame(X).astype(object)
+    return frame.where(frame.notna(), np.nan).to_numpy(dtype=object)
+
+
+def make_literal_gaps_nan() -> FunctionTransformer:
+    """Build the step that applies :func:`literals_as_objects`."""
+    return FunctionTransformer(
+        literals_as_objects, feature_names_out="one-to-one", validate=False
+    )
+
+
 def signed_log1p(X: Any) -> np.ndarray:
     """Return ``sign(X) * log(1 + |X|)``, a logarithm defined for every real value."""
     values = np.asarray(X, dtype=np.float64)
@@ -88,7 +105,7 @@ def make_logarithms() -> FunctionTransformer:
     """Build the step that appends a signed logarithm of each numeric column.
 
     A ratio constraint such as ``income / age >= 500`` becomes the linear
-    ``log(income) - log(age) >= log(500)``; the signed form keeps zero and
+    ``log(income) - log(age) >= log(500)``. The signed form keeps zero and
     negative values defined, at the price of ``log(1 + x)`` in place of
     ``log(x)``.
     """

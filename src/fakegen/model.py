@@ -73,6 +73,11 @@ def make_model(cfg: DictConfig | Mapping[str, Any], *, seed: int) -> BaseEstimat
             "sklearn.linear_model.LogisticRegression."
         )
     estimator_class = _import_class(target)
+    if not hasattr(estimator_class, "fit") or not hasattr(estimator_class, "predict"):
+        raise ConfigError(
+            f"model._target_ is {target!r}, which has no fit and predict methods; "
+            "name a scikit-learn compatible estimator."
+        )
     _check_keys(cfg, estimator_class, target)
     try:
         estimator = instantiate(cfg, _convert_="all")
@@ -81,11 +86,6 @@ def make_model(cfg: DictConfig | Mapping[str, Any], *, seed: int) -> BaseEstimat
             f"model._target_={target!r} could not be instantiated: "
             f"{_root_message(exc)}. Check the model.* keys."
         ) from exc
-    if not hasattr(estimator, "fit") or not hasattr(estimator, "predict"):
-        raise ConfigError(
-            f"model._target_ is {target!r}, which has no fit and predict methods; "
-            "name a scikit-learn compatible estimator."
-        )
     seed_estimator(estimator, seed)
     _validate_parameters(estimator)
     return estimator
@@ -199,8 +199,8 @@ def fit_model(
     y : ndarray of shape (n_samples,)
         Labels.
     categorical : ndarray of bool, default=None
-        Columns of ``X`` that hold literal codes, for ``encoder=native``; the
-        estimator is told to split them as categories.
+        Columns of ``X`` that contain literal codes, for ``encoder=native``. The
+        estimator splits them as categories.
     cardinalities : mapping of str to int, default=None
         Distinct training literals per literal column, to check against the
         category limit of HistGradientBoosting.
@@ -249,11 +249,15 @@ def _import_class(target: str) -> type:
 
 def _check_keys(cfg: Mapping[str, Any], estimator_class: type, target: str) -> None:
     """Reject keys that are not constructor arguments of ``estimator_class``."""
-    signature = inspect.signature(estimator_class)
-    parameters = signature.parameters.values()
+    try:
+        parameters = inspect.signature(estimator_class).parameters.values()
+    except (TypeError, ValueError):
+        # Classes written in C may expose no signature; instantiate reports theirs.
+        return
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
         # Such classes (xgboost's) take any keyword; fit_model checks theirs.
         return
+
     accepted = [
         p.name for p in parameters if p.kind is not inspect.Parameter.VAR_POSITIONAL
     ]
@@ -266,6 +270,7 @@ def _check_keys(cfg: Mapping[str, Any], estimator_class: type, target: str) -> N
         else cfg
     )
     name = estimator_class.__name__
+
     if len(unknown) == 1:
         key = unknown[0]
         raise ConfigError(
@@ -286,8 +291,9 @@ def _check_keys(cfg: Mapping[str, Any], estimator_class: type, target: str) -> N
 
 def _validate_parameters(estimator: Any) -> None:
     """Check parameter values before any data exists, where scikit-learn can."""
-    # NOTE: _validate_params is scikit-learn's private check that fit runs first;
-    # without it, fit_model still reports the same error after generation.
+    # NOTE: _validate_params and InvalidParameterError are private scikit-learn
+    # API (the check fit runs first). Should they change, fit_model still
+    # reports the error, but only after the data is generated.
     if not hasattr(estimator, "_parameter_constraints"):
         return
     try:
