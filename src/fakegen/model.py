@@ -220,7 +220,9 @@ def fit_model(
     except ValueError as exc:
         # xgboost checks its parameters only when it trains, and raises
         # XGBoostError, a ValueError, naming the parameter.
-        if type(exc).__name__ != "XGBoostError":
+        from xgboost.core import XGBoostError
+
+        if not isinstance(exc, XGBoostError):
             raise
         raise _xgboost_parameter_error(exc, estimator) from exc
     return estimator
@@ -323,6 +325,11 @@ def _declare_categorical(
 @contextmanager
 def _unused_xgboost_parameters(estimator: Any) -> Iterator[None]:
     """Turn xgboost's "Parameters: { foo } are not used" warning into an error."""
+    from xgboost import XGBModel
+
+    if not isinstance(estimator, XGBModel):
+        yield
+        return
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
