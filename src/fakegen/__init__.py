@@ -1,3 +1,3 @@
-"""Generate constrained synthetic tables and verify which constraints a model learned."""
+"""Generate constrained tables and verify which constraints a model learned."""
 
 __version__ = "0.1.0"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 
 import hydra
 from hydra.core.config_store import ConfigStore
@@ -12,6 +13,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from fakegen.callbacks import failed_runs
 from fakegen.errors import FakegenError
 from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
@@ -33,19 +35,27 @@ def register_experiments() -> None:
 
 
 def run_name(choices: dict[str, str], seed: object) -> str:
-    """Name a run after its constraint preset, model and seed."""
-    return f"{choices.get('constraint', 'data')}-{choices.get('model', 'model')}-seed{seed}"
+    """Name a run after its experiment or constraint preset, its model and seed."""
+    if choices.get("experiment"):
+        data = choices["experiment"]
+    elif choices.get("generator") == "file":
+        data = "file"
+    else:
+        data = choices.get("constraint", "data")
+    return f"{data}-{choices.get('model', 'model')}-seed{seed}"
 
 
 def run(cfg: DictConfig) -> None:
     """Run one job; errors the user can fix end it with one log line."""
     hydra_cfg = HydraConfig.get()
-    choices = {k: v for k, v in hydra_cfg.runtime.choices.items() if not k.startswith("hydra")}
+    choices = {
+        k: v for k, v in hydra_cfg.runtime.choices.items() if not k.startswith("hydra")
+    }
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     run_dir = hydra_cfg.runtime.output_dir
     name = run_name(choices, cfg.get("seed"))
     try:
-        results = run_experiment(cfg, run_dir=_path(run_dir), name=name, choices=choices)
+        results = run_experiment(cfg, run_dir=Path(run_dir), name=name, choices=choices)
     except FakegenError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
@@ -63,12 +73,6 @@ def run(cfg: DictConfig) -> None:
     show_run_table(results)
 
 
-def _path(text: str):
-    from pathlib import Path
-
-    return Path(text)
-
-
 def main() -> None:
     """Entry point of the ``fakegen`` console script."""
     register_experiments()
@@ -76,7 +80,5 @@ def main() -> None:
         config_path=str(config_dir()), config_name="config", version_base="1.3"
     )(run)
     hydra_main()
-    from fakegen.callbacks import failed_runs
-
     if failed_runs():
         sys.exit(1)

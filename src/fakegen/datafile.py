@@ -18,7 +18,13 @@ from fakegen.generator import Dataset
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = {".csv": "CSV", ".parquet": "Parquet", ".pq": "Parquet", ".sqlite": "SQLite", ".db": "SQLite"}
+SUFFIXES = {
+    ".csv": "CSV",
+    ".parquet": "Parquet",
+    ".pq": "Parquet",
+    ".sqlite": "SQLite",
+    ".db": "SQLite",
+}
 
 
 @dataclass
@@ -108,7 +114,9 @@ def load_file_data(cfg: Mapping[str, Any]) -> FileData:
     drop = list(cfg.get("drop") or [])
     features = _feature_columns(train_frame, label, drop)
     positive = cfg.get("positive")
-    train, classes = _to_dataset(train_frame, label, features, positive, "generator.train")
+    train, classes = _to_dataset(
+        train_frame, label, features, positive, "generator.train"
+    )
     tests = {}
     for name, frame in test_frames.items():
         key = f"generator.tests.{name}"
@@ -135,7 +143,9 @@ def _feature_columns(frame: pd.DataFrame, label: str, drop: list[str]) -> list[s
         )
     features = [c for c in frame.columns if c != label and c not in drop]
     if not features:
-        raise DataFileError("The training file has no feature column besides the label.")
+        raise DataFileError(
+            "The training file has no feature column besides the label."
+        )
     return features
 
 

@@ -197,7 +197,7 @@ class _Compiler:
     def visit_Compare(self, node: ast.Compare):
         kind, left, columns = self.visit(node.left)
         checks = []
-        for op_node, right_node in zip(node.ops, node.comparators):
+        for op_node, right_node in zip(node.ops, node.comparators, strict=True):
             if isinstance(op_node, (ast.In, ast.NotIn)):
                 check, right_kind = self.membership(left, right_node, op_node), None
             else:

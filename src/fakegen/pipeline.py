@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ from omegaconf import DictConfig, OmegaConf
 from sklearn.metrics import accuracy_score
 from sklearn.pipeline import Pipeline
 
+from fakegen.checks import GENERATOR_KEYS, check_keys, check_seed
 from fakegen.datafile import load_file_data
 from fakegen.encoder import (
+    EncoderOptions,
     check_encoder_options,
     literal_cardinalities,
     literal_output_mask,
@@ -23,11 +26,17 @@ from fakegen.encoder import (
 )
 from fakegen.errors import ConfigError
 from fakegen.fingerprint import fingerprint
-from fakegen.generator import make_generator
+from fakegen.generator import SyntheticGenerator, make_generator
 from fakegen.model import check_pairing, describe_model, fit_model, make_model
-from fakegen.results import RESULTS_NAME, write_json_atomic
-from fakegen.tracking import make_tracker
+from fakegen.results import (
+    FAILED_RESULTS_NAME,
+    RESULTS_NAME,
+    read_results,
+    write_json_atomic,
+)
+from fakegen.tracking import NullTracker, make_tracker
 from fakegen.verifier import (
+    VerifierOptions,
     check_verifier_options,
     stream_rng,
     verify_files,
@@ -53,12 +62,18 @@ class Timer:
 
 
 def run_experiment(
-    cfg: DictConfig, run_dir: Path, *, name: str = "run", choices: Mapping[str, str] | None = None
+    cfg: DictConfig,
+    run_dir: Path,
+    *,
+    name: str = "run",
+    choices: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run the experiment ``cfg`` describes and write ``run_dir/results.json``.
 
     The results file is written whether the run completes or fails; on failure
     it holds ``status: failed`` and the error, and the exception propagates.
+    Config errors are raised before the tracker starts, so a mistyped override
+    leaves no W&B run behind.
     """
     timer = Timer()
     config = OmegaConf.to_container(cfg, resolve=True)
@@ -69,12 +84,15 @@ def run_experiment(
         "config": config,
         "timings": timer.seconds,
     }
-    tracker = make_tracker(config.get("tracker") or {})
+    tracker = NullTracker()
     failed = True
     try:
+        with timer.stage("setup"):
+            plan = make_plan(config, cfg, choices=results["choices"])
+            tracker = make_tracker(config.get("tracker") or {})
         with timer.stage("track"):
             tracker.start(config=config, name=name, run_dir=run_dir)
-        _run_stages(config, cfg, results, timer, choices=results["choices"])
+        execute(plan, results, timer)
         results["status"] = "completed"
         failed = False
     except Exception as exc:
@@ -82,82 +100,122 @@ def run_experiment(
         results["error"] = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        results["timings"] = timer.seconds
         results["timings"]["total"] = round(sum(timer.seconds.values()), 4)
-        write_json_atomic(run_dir / RESULTS_NAME, results)
         tracker.log(results.get("metrics", {}))
         tracker.summarize(_summary(results))
         tracker.finish(failed=failed)
         if tracker.run_dir is not None:
             results["wandb_dir"] = str(tracker.run_dir)
-            write_json_atomic(run_dir / RESULTS_NAME, results)
+        write_results(run_dir, results)
     return results
 
 
-def _run_stages(
-    config: dict, cfg: DictConfig, results: dict, timer: Timer, *, choices: Mapping
-) -> None:
-    seed = config.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"seed is {seed!r}; give a non-negative integer.")
+@dataclass
+class Plan:
+    """Everything a run needs, checked before any data is generated."""
+
+    config: dict[str, Any]
+    seed: int
+    kind: str
+    estimator: Any
+    options: VerifierOptions
+    encoder: EncoderOptions
+    generator: SyntheticGenerator | None = None
+    rows: int = 0
+
+
+def make_plan(
+    config: dict[str, Any],
+    cfg: DictConfig,
+    *,
+    choices: Mapping[str, str] | None = None,
+) -> Plan:
+    """Check the composed config and build the generator and the estimator.
+
+    ``choices`` (group to option, as Hydra chose them) names the model in the
+    message about an encoder and model pair that cannot train together.
+    """
+    seed = check_seed(config.get("seed"))
     generator_cfg = config.get("generator") or {}
     kind = generator_cfg.get("kind", "synthetic")
-    if kind not in ("synthetic", "file"):
+    if kind not in GENERATOR_KEYS:
         raise ConfigError(f"generator.kind is {kind!r}; use synthetic or file.")
+    check_keys(generator_cfg, GENERATOR_KEYS[kind], key="generator")
     options = check_verifier_options(config.get("verifier") or {})
-    # Encoder and model are checked before generation, which can take minutes.
     encoder_options = check_encoder_options(config.get("encoder") or {})
     estimator = make_model(cfg.get("model") or {}, seed=seed)
     check_pairing(
         estimator,
         literal=encoder_options.literal,
         scaling=encoder_options.scaling,
-        model_name=describe_model(config.get("model") or {}, choices.get("model")),
+        model_name=describe_model(
+            config.get("model") or {}, (choices or {}).get("model")
+        ),
     )
+    plan = Plan(
+        config=config,
+        seed=seed,
+        kind=kind,
+        estimator=estimator,
+        options=options,
+        encoder=encoder_options,
+    )
+    if kind == "synthetic":
+        plan.rows = _check_rows(generator_cfg.get("rows"))
+        plan.generator = make_generator(generator_cfg, config.get("constraint") or {})
+    return plan
 
+
+def execute(plan: Plan, results: dict[str, Any], timer: Timer) -> None:
+    """Generate or load the data, encode, train and verify; fill ``results``."""
+    config, generator = plan.config, plan.generator
     with timer.stage("generate"):
-        if kind == "file":
-            data = load_file_data(generator_cfg)
-            train, generator = data.train, None
+        if generator is None:
+            data = load_file_data(config["generator"])
+            train = data.train
         else:
-            generator = make_generator(generator_cfg, config.get("constraint") or {})
-            rows = _check_rows(generator_cfg.get("rows"))
-            train = generator.sample(rows, stream_rng(seed, "train"))
+            train = generator.sample(plan.rows, stream_rng(plan.seed, "train"))
     results["dataset"] = {
         "rows": len(train.y),
         "columns": list(map(str, train.X.columns)),
         "positive_share": float(train.y.mean()),
         "fingerprint": fingerprint(train.X, train.y),
     }
-    log.info("Generated rows=%d kind=%s", len(train.y), kind)
+    log.info("Generated rows=%d kind=%s", len(train.y), plan.kind)
 
     with timer.stage("encode"):
-        encoder = make_encoder(encoder_options, train.X)
+        encoder = make_encoder(plan.encoder, train.X)
         features = encoder.fit_transform(train.X, train.y)
-    native = encoder_options.literal == "native"
+    native = plan.encoder.literal == "native"
     with timer.stage("train"):
         fit_model(
-            estimator,
+            plan.estimator,
             features,
             train.y,
             categorical=literal_output_mask(encoder) if native else None,
             cardinalities=literal_cardinalities(encoder) if native else None,
         )
-    model = Pipeline([("encode", encoder), ("model", estimator)])
+    model = Pipeline([("encode", encoder), ("model", plan.estimator)])
     train_accuracy = float(accuracy_score(train.y, model.predict(train.X)))
-    log.info("Trained model=%s train_accuracy=%.4f", type(estimator).__name__, train_accuracy)
+    log.info(
+        "Trained model=%s train_accuracy=%.4f",
+        type(plan.estimator).__name__,
+        train_accuracy,
+    )
 
     with timer.stage("verify"):
         if generator is None:
             verification = verify_files(model, data.tests)
         else:
-            verification = verify_synthetic(model, generator, options, seed=seed)
+            verification = verify_synthetic(
+                model, generator, plan.options, seed=plan.seed
+            )
     results["metrics"] = {"train/accuracy": train_accuracy, **verification.metrics}
     if generator is None:
         for test_name, test in data.tests.items():
             results["metrics"][f"encoder/unseen_literals/{test_name}"] = (
                 log_unseen_literals(
-                    encoder, test.X, name=test_name, literal=encoder_options.literal
+                    encoder, test.X, name=test_name, literal=plan.encoder.literal
                 )
             )
     results["verdicts"] = verification.verdicts
@@ -169,6 +227,26 @@ def _run_stages(
         len(verification.suites),
         ",".join(f"{k}:{v}" for k, v in verification.verdicts.items()) or "none",
     )
+
+
+def write_results(run_dir: Path, results: dict[str, Any]) -> None:
+    """Write results.json, never replacing a completed run's file with a failure.
+
+    Re-running a finished run directory with a broken override would otherwise
+    overwrite good results; the failure goes to results.failed.json instead.
+    """
+    path = Path(run_dir) / RESULTS_NAME
+    if results["status"] != "completed" and path.is_file():
+        try:
+            previous = read_results(path).get("status")
+        except (OSError, ValueError):
+            previous = None
+        if previous == "completed":
+            path = path.with_name(FAILED_RESULTS_NAME)
+            log.warning(
+                "Kept the completed %s; wrote this failure to %s", RESULTS_NAME, path
+            )
+    write_json_atomic(path, results)
 
 
 def _check_rows(rows: Any) -> int:

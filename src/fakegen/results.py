@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 RESULTS_NAME = "results.json"
+FAILED_RESULTS_NAME = "results.failed.json"
 
 
 def _to_json(value: Any) -> Any:

@@ -51,9 +51,13 @@ class WandbTracker(NullTracker):
         Tags shown in the W&B interface.
     """
 
-    def __init__(self, *, project, mode="offline", dir=None, group=None, job_type=None, tags=()):
+    def __init__(
+        self, *, project, mode="offline", dir=None, group=None, job_type=None, tags=()
+    ):
         if mode not in MODES:
-            raise ConfigError(f"tracker.mode is {mode!r}; use one of {', '.join(MODES)}.")
+            raise ConfigError(
+                f"tracker.mode is {mode!r}; use one of {', '.join(MODES)}."
+            )
         self.project = project
         self.mode = mode
         self.dir = dir

@@ -65,7 +65,11 @@ def check_verifier_options(cfg: Mapping[str, Any]) -> VerifierOptions:
             raise ConfigError(f"verifier.{key} is {value!r}; give at least 10 rows.")
     for key in ("learned", "partial"):
         value = getattr(options, key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not 0 < value <= 1
+        ):
             raise ConfigError(f"verifier.{key} is {value!r}; it must lie in (0, 1].")
     if options.partial > options.learned:
         raise ConfigError(
@@ -101,11 +105,19 @@ def verify_synthetic(
     test = generator.sample(options.test_rows, stream_rng(seed, "test"))
     predictions = model.predict(test.X)
     result.metrics["test/accuracy"] = float(accuracy_score(test.y, predictions))
-    result.metrics["test/rule_agreement"] = float(accuracy_score(test.y_clean, predictions))
+    result.metrics["test/rule_agreement"] = float(
+        accuracy_score(test.y_clean, predictions)
+    )
     result.metrics["bayes/accuracy"] = 1.0 - generator.noise
-    result.metrics[f"suite/{IN_DISTRIBUTION}/accuracy"] = result.metrics["test/rule_agreement"]
+    result.metrics[f"suite/{IN_DISTRIBUTION}/accuracy"] = result.metrics[
+        "test/rule_agreement"
+    ]
     result.suites.append(
-        {"suite": IN_DISTRIBUTION, "rows": len(test.y), "accuracy": result.metrics["test/rule_agreement"]}
+        {
+            "suite": IN_DISTRIBUTION,
+            "rows": len(test.y),
+            "accuracy": result.metrics["test/rule_agreement"],
+        }
     )
 
     for constraint in generator.label_constraints:

@@ -1,0 +1,120 @@
+"""Bad input through the real command: one clear line, exit code 1, no traceback."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import load_results
+
+CASES = [
+    pytest.param(
+        ["generator.noise=0.7"],
+        "generator.noise is 0.7; it must lie in [0, 0.5).",
+        id="noise-out-of-range",
+    ),
+    pytest.param(
+        ["generator.balance=1.0"],
+        "generator.balance is 1.0; it must lie in (0, 1).",
+        id="balance-out-of-range",
+    ),
+    pytest.param(
+        ["generator.rows=5"],
+        "generator.rows is 5; give an integer of 20 or more.",
+        id="too-few-rows",
+    ),
+    pytest.param(
+        ["+generator.rowz=5"],
+        "generator.rowz is not a known key. Did you mean generator.rows?",
+        id="mistyped-key",
+    ),
+    pytest.param(
+        ["seed=-2"],
+        "seed is -2; give a non-negative integer, such as seed=0.",
+        id="negative-seed",
+    ),
+    pytest.param(
+        ["constraint.constraints.income_floor.column=salary"],
+        "constraint.constraints.income_floor.column is 'salary', which is not a "
+        "column of the table",
+        id="unknown-column",
+    ),
+    pytest.param(
+        ["constraint.constraints.working_age.low=70"],
+        "constraint.constraints.working_age has low=70 and high=67, an empty range",
+        id="empty-range",
+    ),
+    pytest.param(
+        ["constraint=expression", 'constraint.expression="income >= __import__(1)"'],
+        "unknown function '__import__'; the functions are abs, log",
+        id="expression-import-rejected",
+    ),
+    pytest.param(
+        ["constraint=expression", 'constraint.expression="income.real >= 1"'],
+        "'income.real' is not part of the expression language",
+        id="expression-attribute-rejected",
+    ),
+    pytest.param(
+        ["model._target_=sklearn.linear_model.NoSuchModel"],
+        "model._target_ is 'sklearn.linear_model.NoSuchModel', which cannot be "
+        "imported",
+        id="unknown-model-class",
+    ),
+    pytest.param(
+        ["verifier.learned=1.5"],
+        "verifier.learned is 1.5; it must lie in (0, 1].",
+        id="threshold-out-of-range",
+    ),
+    pytest.param(
+        ["generator=file", "generator.train=missing.csv", "generator.label=y"],
+        "generator.train is 'missing.csv', but",
+        id="missing-file",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), CASES)
+def test_bad_input_gives_one_line(fakegen, tmp_path, overrides, message):
+    completed = fakegen(*overrides, "tracker=none")
+
+    assert completed.returncode == 1
+    assert re.search(re.escape(message), completed.stderr), completed.stderr
+    assert "Traceback" not in completed.stderr
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1
+    results = load_results(tmp_path / "run")
+    assert results["status"] == "failed"
+    assert message.split(" is ")[0] in results["error"]
+
+
+def test_full_error_shows_traceback(fakegen):
+    completed = fakegen(
+        "generator.noise=0.7", "tracker=none", env={"HYDRA_FULL_ERROR": "1"}
+    )
+
+    assert completed.returncode == 1
+    assert "Traceback" in completed.stderr
+    assert "ConfigError: generator.noise is 0.7" in completed.stderr
+
+
+def test_failed_rerun_keeps_completed_results(fakegen, tmp_path):
+    small = ["generator.rows=500", "verifier.test_rows=200", "verifier.suite_rows=200"]
+    assert fakegen(*small, "tracker=none").returncode == 0
+    before = (tmp_path / "run" / "results.json").read_bytes()
+
+    completed = fakegen(*small, "generator.noise=0.9", "tracker=none")
+
+    assert completed.returncode == 1
+    assert (tmp_path / "run" / "results.json").read_bytes() == before
+    failed = load_results(tmp_path / "run").get("status")
+    assert failed == "completed"
+    failure = (tmp_path / "run" / "results.failed.json").read_text()
+    assert '"status": "failed"' in failure
+
+
+def test_bad_config_starts_no_wandb_run(fakegen, wandb_offline):
+    completed = fakegen("generator.noise=0.7")
+
+    assert completed.returncode == 1
+    assert not list(wandb_offline.glob("wandb/offline-run-*"))
