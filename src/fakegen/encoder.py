@@ -39,7 +39,7 @@ LITERAL_IMPUTATION = ("most_frequent", "constant")
 UNSEEN_HANDLING = {
     "onehot": "all-zero indicator columns",
     "ordinal": "code -1",
-    "target": "the mean training label",
+    "target": "the mean of the training labels",
     "frequency": "frequency 0",
     "native": "a missing value",
 }
