@@ -189,6 +189,19 @@ def test_make_encoder_target_gives_unseen_the_mean_label():
     assert block[0, 0] > 0.9
 
 
+def test_make_encoder_target_folds_follow_seed():
+    X, y = make_train()
+
+    first, second, other = (
+        make_encoder(EncoderOptions(literal="target"), X, seed=seed).fit_transform(X, y)
+        for seed in (4, 4, 5)
+    )
+
+    np.testing.assert_array_equal(first, second)
+    # The seed picks the cross-fitting folds, so another seed encodes differently.
+    assert not np.array_equal(first, other)
+
+
 def test_make_encoder_minmax_scales_training_to_unit_range():
     encoder, features, _, _ = fit_encoder(scaling="minmax")
 

@@ -12,6 +12,7 @@ import pandas as pd
 from sklearn.base import TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     MinMaxScaler,
@@ -133,7 +134,9 @@ def split_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     return numeric, literal
 
 
-def make_encoder(options: EncoderOptions, X: pd.DataFrame) -> ColumnTransformer:
+def make_encoder(
+    options: EncoderOptions, X: pd.DataFrame, *, seed: int | None = None
+) -> ColumnTransformer:
     """Build the unfitted ColumnTransformer that ``options`` describes for ``X``.
 
     Numeric columns are imputed, optionally extended with their logarithms,
@@ -147,6 +150,9 @@ def make_encoder(options: EncoderOptions, X: pd.DataFrame) -> ColumnTransformer:
         Checked options, from :func:`check_encoder_options`.
     X : DataFrame
         Training features; only their column names and dtypes are used here.
+    seed : int, default=None
+        Seeds the shuffled folds of ``encoder=target``; None draws them anew on
+        every fit.
 
     Returns
     -------
@@ -175,7 +181,7 @@ def make_encoder(options: EncoderOptions, X: pd.DataFrame) -> ColumnTransformer:
             "impute",
             SimpleImputer(strategy=options.impute_literal, fill_value="missing"),
         ),
-        ("encode", _make_literal_encoder(options)),
+        ("encode", _make_literal_encoder(options, seed)),
     ]
     log.debug(
         "Encoder literal=%s scaling=%s numeric=%d literal_columns=%d",
@@ -193,20 +199,35 @@ def make_encoder(options: EncoderOptions, X: pd.DataFrame) -> ColumnTransformer:
     )
 
 
-def _make_literal_encoder(options: EncoderOptions) -> TransformerMixin:
+def _make_literal_encoder(
+    options: EncoderOptions, seed: int | None
+) -> TransformerMixin:
     if options.literal == "onehot":
         return OneHotEncoder(handle_unknown="ignore", sparse_output=False)
     if options.literal == "ordinal":
         return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)
     if options.literal == "target":
-        # Cross-fitting inside fit_transform keeps a row's own label out of its
-        # encoding, so training accuracy is not inflated.
-        return TargetEncoder(smooth=options.smooth, cv=options.cv)
+        return _make_target_encoder(options, seed)
     if options.literal == "frequency":
         return FrequencyEncoder()
     # Native: codes that the model treats as categories. Unseen literals get a
     # missing code, which xgboost and HistGradientBoosting route as missing.
     return OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan)
+
+
+def _make_target_encoder(options: EncoderOptions, seed: int | None) -> TargetEncoder:
+    """Build a TargetEncoder whose shuffled cross-fitting folds follow ``seed``.
+
+    Cross-fitting inside fit_transform keeps a row's own label out of its
+    encoding, so training accuracy is not inflated.
+    """
+    # scikit-learn 1.9 deprecated random_state in favour of a splitter as cv,
+    # and releases before it take only an integer cv. Either way, the folds
+    # are shuffled, so without a seed each fit encodes the training rows anew.
+    if TargetEncoder().get_params()["random_state"] == "deprecated":
+        folds = StratifiedKFold(n_splits=options.cv, shuffle=True, random_state=seed)
+        return TargetEncoder(smooth=options.smooth, cv=folds)
+    return TargetEncoder(smooth=options.smooth, cv=options.cv, random_state=seed)
 
 
 def literal_output_mask(encoder: ColumnTransformer) -> np.ndarray:

@@ -184,7 +184,7 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer) -> None:
     log.info("Generated rows=%d kind=%s", len(train.y), plan.kind)
 
     with timer.stage("encode"):
-        encoder = make_encoder(plan.encoder, train.X)
+        encoder = make_encoder(plan.encoder, train.X, seed=plan.seed)
         features = encoder.fit_transform(train.X, train.y)
     native = plan.encoder.literal == "native"
     with timer.stage("train"):
