@@ -36,7 +36,7 @@ SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "none": None}
 NUMERIC_IMPUTATION = ("median", "mean")
 LITERAL_IMPUTATION = ("most_frequent", "constant")
 
-#: What each literal encoding gives a value the training rows never held.
+#: Representation each literal encoding gives a value absent from training.
 UNSEEN_HANDLING = {
     "onehot": "all-zero indicator columns",
     "ordinal": "code -1",
@@ -165,7 +165,8 @@ def make_encoder(
     numeric_steps: list[tuple[str, Any]] = [
         ("impute", SimpleImputer(strategy=options.impute_numeric))
     ]
-    # Logarithms come before scaling, which would make most values negative.
+    # Logarithms come before scaling, because scaled values centre on zero and
+    # the logarithm of a scaled value no longer turns a ratio into a difference.
     if options.logarithms:
         numeric_steps.append(("logarithms", make_logarithms()))
     if SCALERS[options.scaling] is not None:
