@@ -31,7 +31,7 @@ def test_default_run_writes_results(fakegen, tmp_path, wandb_offline):
         assert 0.0 <= results["metrics"][f"suite/{name}/accuracy"] <= 1.0
     for stage in ("generate", "encode", "train", "verify", "total"):
         assert results["timings"][stage] >= 0.0
-    assert "suite/income_floor" in completed.stdout
+    assert "income_floor" in completed.stdout
 
 
 def test_default_run_tracks_wandb_offline(fakegen, tmp_path, wandb_offline):

@@ -37,6 +37,7 @@ from fakegen.results import (
 from fakegen.tracking import NullTracker, make_tracker
 from fakegen.verifier import (
     VerifierOptions,
+    check_suite_names,
     check_verifier_options,
     stream_rng,
     verify_files,
@@ -92,7 +93,7 @@ def run_experiment(
             tracker = make_tracker(config.get("tracker") or {})
         with timer.stage("track"):
             tracker.start(config=config, name=name, run_dir=run_dir)
-        execute(plan, results, timer)
+        execute(plan, results, timer, Path(run_dir))
         results["status"] = "completed"
         failed = False
     except Exception as exc:
@@ -102,6 +103,8 @@ def run_experiment(
     finally:
         results["timings"]["total"] = round(sum(timer.seconds.values()), 4)
         tracker.log(results.get("metrics", {}))
+        figures = results.get("figures", {})
+        tracker.log_figures({name: run_dir / path for name, path in figures.items()})
         tracker.summarize(_summary(results))
         tracker.finish(failed=failed)
         if tracker.run_dir is not None:
@@ -163,10 +166,13 @@ def make_plan(
     if kind == "synthetic":
         plan.rows = _check_rows(generator_cfg.get("rows"))
         plan.generator = make_generator(generator_cfg, config.get("constraint") or {})
+        check_suite_names(
+            [c.name for c in plan.generator.constraints], key="constraint.constraints"
+        )
     return plan
 
 
-def execute(plan: Plan, results: dict[str, Any], timer: Timer) -> None:
+def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) -> None:
     """Generate or load the data, encode, train and verify; fill ``results``."""
     config, generator = plan.config, plan.generator
     with timer.stage("generate"):
@@ -205,10 +211,17 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer) -> None:
 
     with timer.stage("verify"):
         if generator is None:
-            verification = verify_files(model, data.tests)
+            verification = verify_files(
+                model,
+                data.tests,
+                plan.options,
+                train=train,
+                seed=plan.seed,
+                run_dir=run_dir,
+            )
         else:
             verification = verify_synthetic(
-                model, generator, plan.options, seed=plan.seed
+                model, generator, plan.options, seed=plan.seed, run_dir=run_dir
             )
     results["metrics"] = {"train/accuracy": train_accuracy, **verification.metrics}
     if generator is None:
@@ -219,7 +232,16 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer) -> None:
                 )
             )
     results["verdicts"] = verification.verdicts
+    results["verdict_reasons"] = verification.verdict_reasons
     results["suites"] = verification.suites
+    results["boundaries"] = verification.boundaries
+    if verification.file_constraints:
+        results["file_constraints"] = verification.file_constraints
+    results["figures"] = {
+        name: str(Path(path).relative_to(run_dir))
+        for name, path in verification.figures.items()
+    }
+    results["verification_timings"] = verification.timings
     if generator is not None:
         results["constraints"] = {c.name: c.to_dict() for c in generator.constraints}
     log.info(

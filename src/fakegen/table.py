@@ -11,31 +11,62 @@ from rich.table import Table
 VERDICT_STYLES = {"learned": "green", "partial": "yellow", "not_learned": "red"}
 
 
+def _verdict_text(verdict: str) -> str:
+    style = VERDICT_STYLES.get(verdict, "")
+    return f"[{style}]{verdict}[/{style}]" if style else verdict
+
+
 def make_run_table(results: Mapping[str, Any]) -> Table:
-    """Build a table of train and test accuracy, suites and verdicts."""
+    """Build a table of train and test accuracy and every suite's score."""
     metrics = results.get("metrics", {})
     table = Table(title=f"fakegen run: {results.get('name', '')}", title_justify="left")
     table.add_column("suite")
-    table.add_column("rule")
     table.add_column("rows", justify="right")
-    table.add_column("accuracy", justify="right")
+    table.add_column("metric")
+    table.add_column("score (95% interval)", justify="right")
     table.add_column("verdict")
-    for key, label in (("train/accuracy", "train"), ("test/accuracy", "test")):
+    for key, label in (
+        ("train/accuracy", "train"),
+        ("test/accuracy", "test"),
+        ("bayes/accuracy", "ceiling"),
+    ):
         if key in metrics:
-            table.add_row(label, "", "", f"{metrics[key]:.3f}", "")
+            table.add_row(label, "", "accuracy", f"{metrics[key]:.3f}", "")
     for suite in results.get("suites", []):
-        verdict = suite.get("verdict", "")
-        style = VERDICT_STYLES.get(verdict, "")
         table.add_row(
-            f"suite/{suite['suite']}",
-            suite.get("rule", ""),
+            suite["suite"],
             str(suite["rows"]),
-            f"{suite['accuracy']:.3f}",
-            f"[{style}]{verdict}[/{style}]" if style else verdict,
+            suite["metric"],
+            f"{suite['score']:.3f} ({suite['low']:.3f}-{suite['high']:.3f})",
+            _verdict_text(suite.get("verdict", "")),
         )
+    return table
+
+
+def make_constraint_table(results: Mapping[str, Any]) -> Table | None:
+    """Build a table of each constraint's true rule, learned boundary and verdict."""
+    verdicts = results.get("verdicts", {})
+    if not verdicts:
+        return None
+    rules = {row["suite"]: row.get("rule", "") for row in results.get("suites", [])}
+    table = Table(title="constraints", title_justify="left")
+    table.add_column("constraint")
+    table.add_column("true rule")
+    table.add_column("learned boundary")
+    table.add_column("verdict")
+    for name, verdict in verdicts.items():
+        boundary = results.get("boundaries", {}).get(name)
+        learned = ""
+        if boundary is not None:
+            learned = boundary.get("learned_rule") or "no flip found"
+        table.add_row(name, rules.get(name, ""), learned, _verdict_text(verdict))
     return table
 
 
 def show_run_table(results: Mapping[str, Any]) -> None:
     """Print the run's table to standard output."""
-    Console(highlight=False).print(make_run_table(results))
+    console = Console(highlight=False)
+    console.print(make_run_table(results))
+    constraints = make_constraint_table(results)
+    if constraints is not None:
+        console.print(constraints)

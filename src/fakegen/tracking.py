@@ -29,6 +29,9 @@ class NullTracker:
     def summarize(self, summary: Mapping[str, Any]) -> None:
         pass
 
+    def log_figures(self, figures: Mapping[str, Path]) -> None:
+        pass
+
     def finish(self, *, failed: bool = False) -> None:
         pass
 
@@ -93,6 +96,18 @@ class WandbTracker(NullTracker):
 
     def log(self, metrics: Mapping[str, float]) -> None:
         self._call("log", dict(metrics))
+
+    def log_figures(self, figures: Mapping[str, Path]) -> None:
+        """Log each PNG file under ``figures/<name>`` as a W&B image."""
+        if self.run is None or not figures:
+            return
+        try:
+            import wandb
+
+            images = {f"figures/{k}": wandb.Image(str(v)) for k, v in figures.items()}
+            self.run.log(images)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("W&B could not log the figures: %s", exc)
 
     def summarize(self, summary: Mapping[str, Any]) -> None:
         if self.run is None:

@@ -75,6 +75,11 @@ class Threshold(Constraint):
         x = df[self.column.name].to_numpy(dtype=float)
         return self.sign * (x - self.value) / self.column.scale
 
+    @property
+    def placed_column(self) -> str:
+        """Name of the column that :meth:`place` moves."""
+        return self.column.name
+
     def place(self, df, rows, distance, rng) -> None:
         values = self.value + self.sign * distance * self.column.scale
         upward = (distance >= 0) == (self.sign > 0)
@@ -131,6 +136,11 @@ class Range(Constraint):
     def margin(self, df: pd.DataFrame) -> np.ndarray:
         x = df[self.column.name].to_numpy(dtype=float)
         return np.minimum(x - self.low, self.high - x) / self.column.scale
+
+    @property
+    def placed_column(self) -> str:
+        """Name of the column that :meth:`place` moves."""
+        return self.column.name
 
     def place(self, df, rows, distance, rng) -> None:
         # Pick the lower or the upper edge per row, but only an edge that the
@@ -194,6 +204,11 @@ class Inequality(Constraint):
             dtype=float
         )
         return self.sign * diff / self.scale
+
+    @property
+    def placed_column(self) -> str:
+        """Name of the column that :meth:`place` moves: the left-hand one."""
+        return self.left.name
 
     def place(self, df, rows, distance, rng) -> None:
         right = df[self.right.name].to_numpy(dtype=float)[rows]

@@ -1,0 +1,70 @@
+"""Time verification against training on the default run of ``fakegen``.
+
+Runs the installed ``fakegen`` command several times (default config,
+logistic regression on 20,000 rows, tracker off), reads the timings every
+run writes to results.json and prints their medians as a Markdown table.
+
+Usage: python benchmarks/verification.py [--repeats N] [FAKEGEN OVERRIDES...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+FAKEGEN = Path(sys.executable).with_name("fakegen")
+
+
+def run_once(directory: Path, overrides: list[str]) -> dict:
+    """Run ``fakegen`` once into ``directory`` and return its results.json."""
+    command = [str(FAKEGEN), f"hydra.run.dir={directory}", "tracker=none", *overrides]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads((directory / "results.json").read_text(encoding="utf-8"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("overrides", nargs="*")
+    args = parser.parse_args()
+
+    rows = []
+    root = Path(tempfile.mkdtemp(prefix="fakegen-bench-"))
+    try:
+        for repeat in range(args.repeats):
+            results = run_once(root / f"run{repeat}", args.overrides)
+            parts = results["verification_timings"]
+            rows.append(
+                {
+                    "train": results["timings"]["train"],
+                    "verify": results["timings"]["verify"],
+                    "figures": parts.get("figures", 0.0),
+                    **{f"verify/{k}": v for k, v in parts.items() if k != "figures"},
+                }
+            )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    medians = {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+    without_figures = statistics.median(row["verify"] - row["figures"] for row in rows)
+    print(f"| step | median seconds over {args.repeats} runs |")
+    print("|---|---|")
+    for key, value in medians.items():
+        print(f"| {key} | {value:.3f} |")
+    print(f"| verify without figures | {without_figures:.3f} |")
+    ratio = statistics.median(row["verify"] / row["train"] for row in rows)
+    ratio_plain = statistics.median(
+        (row["verify"] - row["figures"]) / row["train"] for row in rows
+    )
+    print(f"\nmedian verify / train: {ratio:.2f}")
+    print(f"median verify without figures / train: {ratio_plain:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""PNG figures of a verification: suite scores, confusion matrix, decision regions.
+
+Figures are drawn on ``matplotlib.figure.Figure`` objects and saved with the
+Agg canvas, so no window opens and no global pyplot state changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
+
+from fakegen.verifier.options import VerifierOptions
+
+log = logging.getLogger(__name__)
+
+REGION_POINTS = 120
+
+
+def _save(figure: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    FigureCanvasAgg(figure)
+    figure.savefig(path, format="png", dpi=100)
+    return path
+
+
+def plot_suite_scores(
+    rows: Sequence[dict[str, Any]], options: VerifierOptions, path: Path
+) -> Path:
+    """Draw each suite's score with its 95% Wilson interval and the thresholds."""
+    labels = [f"{row['suite']} ({row['metric']})" for row in rows]
+    scores = np.array([row["score"] for row in rows])
+    errors = np.array(
+        [
+            [row["score"] - row["low"] for row in rows],
+            [row["high"] - row["score"] for row in rows],
+        ]
+    )
+    figure = Figure(figsize=(7, 0.4 * len(rows) + 1.5), layout="constrained")
+    axes = figure.add_subplot()
+    positions = np.arange(len(rows))[::-1]
+    axes.barh(positions, scores, xerr=errors, color="#4c72b0", capsize=3)
+    axes.set_yticks(positions, labels)
+    for threshold, style in ((options.learned, "--"), (options.partial, ":")):
+        axes.axvline(threshold, color="black", linestyle=style, linewidth=1)
+    axes.set_xlim(0, 1)
+    axes.set_xlabel("score (bars: 95% Wilson interval; lines: verdict thresholds)")
+    return _save(figure, path)
+
+
+def plot_confusion(
+    y_true: np.ndarray, y_pred: np.ndarray, path: Path, *, title: str
+) -> Path:
+    """Draw the confusion matrix of one suite."""
+    labels = np.union1d(np.unique(y_true), np.unique(y_pred))
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    figure = Figure(figsize=(4, 3.5), layout="constrained")
+    axes = figure.add_subplot()
+    ConfusionMatrixDisplay(matrix, display_labels=labels).plot(ax=axes, colorbar=False)
+    axes.set_title(title)
+    return _save(figure, path)
+
+
+def plot_regions(
+    model: Any,
+    label_of: Any,
+    base: pd.DataFrame,
+    columns: tuple[str, str],
+    limits: dict[str, tuple[float, float]],
+    *,
+    title: str,
+    path: Path,
+) -> Path:
+    """Draw the model's predicted regions over two columns and the true boundary.
+
+    Every other column keeps the value it has in the one-row frame ``base``.
+    """
+    x_name, y_name = columns
+    xs = np.linspace(*limits[x_name], REGION_POINTS)
+    ys = np.linspace(*limits[y_name], REGION_POINTS)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    X = base.loc[base.index.repeat(grid_x.size)].reset_index(drop=True)
+    X[x_name] = grid_x.ravel()
+    X[y_name] = grid_y.ravel()
+    predicted = np.asarray(model.predict(X)).reshape(grid_x.shape)
+    truth = np.asarray(label_of(X)).reshape(grid_x.shape)
+
+    figure = Figure(figsize=(5, 4), layout="constrained")
+    axes = figure.add_subplot()
+    axes.contourf(
+        grid_x,
+        grid_y,
+        predicted,
+        levels=[-0.5, 0.5, 1.5],
+        colors=["#dd8452", "#55a868"],
+        alpha=0.6,
+    )
+    if truth.min() != truth.max():
+        axes.contour(
+            grid_x, grid_y, truth, levels=[0.5], colors="black", linewidths=1.5
+        )
+    axes.set_xlabel(x_name)
+    axes.set_ylabel(y_name)
+    axes.set_title(f"{title}\nfill: predicted label (green 1); line: true boundary")
+    return _save(figure, path)

@@ -1,0 +1,230 @@
+"""Verify a model on the user's own test files and declared constraints."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fakegen.columns import Column
+from fakegen.constraints import Constraint, make_constraint
+from fakegen.generator import Dataset
+from fakegen.verifier import figures
+from fakegen.verifier.metrics import predict, score_labels, score_share, suite_metrics
+from fakegen.verifier.options import (
+    COUNTERFACTUAL,
+    VerifierOptions,
+    check_suite_names,
+    stream_rng,
+)
+from fakegen.verifier.report import Verification, timed
+from fakegen.verifier.suites import cross_boundary
+
+log = logging.getLogger(__name__)
+
+
+def infer_schema(X: pd.DataFrame) -> dict[str, Column]:
+    """Describe each column of the user's table as fakegen's column types do.
+
+    Integer columns become ``integer`` and other numbers ``uniform`` over the
+    observed range, so a constraint's margins are in units of that range;
+    booleans become ``boolean`` and everything else ``literal``.
+    """
+    schema = {}
+    for name in X.columns:
+        values = X[name].dropna()
+        if pd.api.types.is_bool_dtype(values):
+            schema[name] = Column(name, "boolean", {"p": float(values.mean())})
+        elif pd.api.types.is_numeric_dtype(values) and len(values):
+            low, high = float(values.min()), float(values.max())
+            kind = "integer" if pd.api.types.is_integer_dtype(values) else "uniform"
+            high = high if high > low else low + 1.0
+            schema[name] = Column(name, kind, {"low": low, "high": high})
+        else:
+            vocabulary = sorted(map(str, values.unique())) or ["missing"]
+            schema[name] = Column(
+                name, "literal", {"values": vocabulary, "weights": None}
+            )
+    return schema
+
+
+def make_file_constraints(
+    specs: Mapping[str, Any], X: pd.DataFrame
+) -> list[Constraint]:
+    """Build ``verifier.constraints`` over the columns of the user's table."""
+    check_suite_names(specs, key="verifier.constraints")
+    schema = infer_schema(X)
+    return [
+        make_constraint(str(name), spec, schema, key=f"verifier.constraints.{name}")
+        for name, spec in specs.items()
+    ]
+
+
+def count_breaking(
+    constraints: list[Constraint], tables: Mapping[str, Dataset]
+) -> dict:
+    """Count, per constraint and table, the rows that break the constraint."""
+    report: dict[str, Any] = {}
+    for constraint in constraints:
+        counts = {}
+        for table, data in tables.items():
+            breaking = int((~constraint.check(data.X)).sum())
+            counts[table] = {
+                "rows": len(data.X),
+                "breaking": breaking,
+                "share": breaking / len(data.X),
+            }
+        report[constraint.name] = {"rule": constraint.describe(), "tables": counts}
+    return report
+
+
+def make_file_pairs(
+    constraints: list[Constraint],
+    X: pd.DataFrame,
+    n_pairs: int,
+    distance: float,
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Build counterfactual pairs from the user's rows that meet every constraint.
+
+    Each pair differs only in one constraint's column: the first row meets
+    it and the second breaks it. Pairs where that did not happen (such as a
+    literal column with no other value) are dropped.
+    """
+    valid = np.ones(len(X), dtype=bool)
+    for constraint in constraints:
+        valid &= constraint.check(X)
+    pool = X.loc[valid].reset_index(drop=True)
+    firsts, seconds, groups = [], [], []
+    for constraint in constraints:
+        if len(pool) == 0:
+            break
+        count = max(1, n_pairs // len(constraints))
+        picked = rng.choice(len(pool), size=count, replace=count > len(pool))
+        first = pool.iloc[picked].reset_index(drop=True)
+        second = first.copy()
+        cross_boundary(constraint, first, second, distance, rng)
+        kept = _all_hold(constraints, first) & ~constraint.check(second)
+        kept &= _all_hold([c for c in constraints if c is not constraint], second)
+        firsts.append(first.loc[kept])
+        seconds.append(second.loc[kept])
+        groups.append(np.full(int(kept.sum()), constraint.name, dtype=object))
+    if not firsts:
+        return X.iloc[:0], X.iloc[:0], np.array([], dtype=object)
+    return (
+        pd.concat(firsts, ignore_index=True),
+        pd.concat(seconds, ignore_index=True),
+        np.concatenate(groups),
+    )
+
+
+def _all_hold(constraints: list[Constraint], X: pd.DataFrame) -> np.ndarray:
+    held = np.ones(len(X), dtype=bool)
+    for constraint in constraints:
+        held &= constraint.check(X)
+    return held
+
+
+def verify_files(
+    model: Any,
+    tests: Mapping[str, Dataset],
+    options: VerifierOptions | None = None,
+    *,
+    train: Dataset | None = None,
+    seed: int = 0,
+    run_dir: Path | None = None,
+) -> Verification:
+    """Score ``model`` on each of the user's test files and on all of them pooled.
+
+    When ``options.constraints`` declares constraints and ``train`` is given,
+    it also counts the rows of every table that break each constraint, and
+    scores counterfactual pairs built from the training rows: a row that
+    meets every constraint should get label 1, and its copy moved across one
+    boundary label 0. Label 1 is ``generator.positive``, or the second class
+    in sorted order.
+    """
+    options = options or VerifierOptions()
+    check_suite_names(tests, key="generator.tests")
+    result = Verification()
+    with timed(result.timings, "score"):
+        correct, total = 0, 0
+        for name, data in tests.items():
+            row = {
+                "suite": name,
+                "rule": "",
+                **score_labels(data.y, predict(model, data.X)),
+            }
+            result.suites.append(row)
+            result.metrics.update(suite_metrics(name, row))
+            correct += round(row["score"] * row["rows"])
+            total += row["rows"]
+        if total:
+            result.metrics["test/accuracy"] = correct / total
+    if options.constraints and train is not None:
+        with timed(result.timings, "constraints"):
+            _verify_constraints(result, model, tests, train, options, seed)
+    if run_dir is not None and options.figures and result.suites:
+        with timed(result.timings, "figures"):
+            _draw(result, model, tests, options, Path(run_dir))
+    return result
+
+
+def _verify_constraints(result, model, tests, train, options, seed) -> None:
+    constraints = make_file_constraints(options.constraints, train.X)
+    # Test names are config keys, so "generator.train" cannot clash with them.
+    tables = {"generator.train": train}
+    tables.update({f"generator.tests.{name}": data for name, data in tests.items()})
+    result.file_constraints = count_breaking(constraints, tables)
+    for name, entry in result.file_constraints.items():
+        share = entry["tables"]["generator.train"]["share"]
+        result.metrics[f"constraint/{name}/train_breaking_share"] = share
+    classes = getattr(model, "classes_", None)
+    if classes is None or list(classes) != [0, 1] or options.counterfactual_rows == 0:
+        log.warning(
+            "Skipped counterfactual pairs: they need a model with the two classes "
+            "0 and 1 and verifier.counterfactual_rows above 0."
+        )
+        return
+    first, second, groups = make_file_pairs(
+        constraints,
+        train.X,
+        options.counterfactual_rows,
+        options.counterfactual_distance,
+        stream_rng(seed, "suite/counterfactual"),
+    )
+    if len(first) == 0:
+        log.warning("No training row meets every constraint of verifier.constraints")
+        return
+    labels = np.asarray(model.predict(pd.concat([first, second], ignore_index=True)))
+    flipped = (labels[: len(first)] == 1) & (labels[len(first) :] == 0)
+    row = score_share(int(flipped.sum()), len(first), metric="flipped")
+    row["by_constraint"] = {
+        str(name): score_share(
+            int(flipped[groups == name].sum()),
+            int((groups == name).sum()),
+            metric="share",
+        )
+        for name in dict.fromkeys(groups)
+    }
+    row = {"suite": COUNTERFACTUAL, "rule": "pairs across one boundary", **row}
+    result.suites.append(row)
+    result.metrics.update(suite_metrics(COUNTERFACTUAL, row))
+
+
+def _draw(result, model, tests, options, directory) -> None:
+    result.figures["suites"] = figures.plot_suite_scores(
+        result.suites, options, directory / "suites.png"
+    )
+    if tests:
+        y = np.concatenate([data.y for data in tests.values()])
+        X = pd.concat([data.X for data in tests.values()], ignore_index=True)
+        result.figures["confusion"] = figures.plot_confusion(
+            y,
+            np.asarray(model.predict(X)),
+            directory / "confusion.png",
+            title="all test files",
+        )

@@ -1,0 +1,123 @@
+"""Score a test suite: accuracy, balanced accuracy, F1, ROC AUC, Wilson intervals."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.stats import binomtest
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
+
+
+@dataclass
+class Predictions:
+    """Predicted labels and, when the model has ``predict_proba``, probabilities.
+
+    ``proba`` holds the probability of class 1 for a binary model, or one
+    column per class in ``classes`` otherwise.
+    """
+
+    labels: np.ndarray
+    proba: np.ndarray | None
+    classes: np.ndarray | None
+
+    def take(self, rows: Any) -> Predictions:
+        """Return the predictions of ``rows`` (a slice, mask or index array)."""
+        proba = None if self.proba is None else self.proba[rows]
+        return Predictions(self.labels[rows], proba, self.classes)
+
+
+def predict(model: Any, X: Any) -> Predictions:
+    """Predict labels, and probabilities where ``model`` has ``predict_proba``."""
+    labels = np.asarray(model.predict(X))
+    if not hasattr(model, "predict_proba"):
+        return Predictions(labels, None, None)
+    proba = np.asarray(model.predict_proba(X))
+    classes = np.asarray(getattr(model, "classes_", np.arange(proba.shape[1])))
+    if proba.ndim == 2 and proba.shape[1] == 2:
+        proba = proba[:, 1]
+    return Predictions(labels, proba, classes)
+
+
+def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
+    """Return the 95% Wilson score interval of ``successes`` out of ``trials``."""
+    if trials == 0:
+        return float("nan"), float("nan")
+    interval = binomtest(int(successes), int(trials)).proportion_ci(
+        confidence_level=0.95, method="wilson"
+    )
+    return float(interval.low), float(interval.high)
+
+
+def score_share(successes: int, trials: int, *, metric: str) -> dict[str, Any]:
+    """Score a suite whose result is one proportion, such as unchanged predictions."""
+    low, high = wilson_interval(successes, trials)
+    score = successes / trials if trials else float("nan")
+    return {
+        "metric": metric,
+        "rows": int(trials),
+        "score": score,
+        "low": low,
+        "high": high,
+    }
+
+
+def score_labels(y_true: np.ndarray, predictions: Predictions) -> dict[str, Any]:
+    """Score predictions against true labels.
+
+    Returns accuracy with its Wilson interval (as ``score``, ``low``, ``high``),
+    F1, and, when both classes occur in ``y_true``, balanced accuracy and ROC
+    AUC (the latter only where probabilities exist).
+    """
+    y_true = np.asarray(y_true)
+    y_pred = predictions.labels
+    correct = int((y_true == y_pred).sum())
+    row = score_share(correct, len(y_true), metric="accuracy")
+    row["accuracy"] = row["score"]
+    present = np.unique(y_true)
+    binary = set(present.tolist()) | set(np.unique(y_pred).tolist()) <= {0, 1}
+    row["f1"] = float(
+        f1_score(
+            y_true, y_pred, average="binary" if binary else "macro", zero_division=0
+        )
+    )
+    if len(present) < 2:
+        return row
+    row["balanced_accuracy"] = float(balanced_accuracy_score(y_true, y_pred))
+    auc = _roc_auc(y_true, predictions)
+    if auc is not None:
+        row["roc_auc"] = auc
+    return row
+
+
+def _roc_auc(y_true: np.ndarray, predictions: Predictions) -> float | None:
+    proba = predictions.proba
+    if proba is None:
+        return None
+    if proba.ndim == 1:
+        return float(roc_auc_score(y_true, proba))
+    # One-vs-rest AUC needs every class of the model in the suite.
+    if set(np.unique(y_true).tolist()) != set(predictions.classes.tolist()):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        return float(
+            roc_auc_score(y_true, proba, multi_class="ovr", labels=predictions.classes)
+        )
+
+
+def suite_metrics(name: str, row: dict[str, Any]) -> dict[str, float]:
+    """Flatten a scored suite row into ``suite/<name>/<metric>`` metrics."""
+    metric = row["metric"]
+    metrics = {
+        f"suite/{name}/{metric}": row["score"],
+        f"suite/{name}/{metric}_low": row["low"],
+        f"suite/{name}/{metric}_high": row["high"],
+    }
+    for extra in ("balanced_accuracy", "f1", "roc_auc"):
+        if extra in row:
+            metrics[f"suite/{name}/{extra}"] = row[extra]
+    return metrics

@@ -1,0 +1,127 @@
+"""The verifier inside real ``fakegen`` runs: results.json, figures, W&B, files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from conftest import load_results
+from fakegen.verifier import RESERVED_SUITES
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SMALL = [
+    "generator.rows=3000",
+    "verifier.test_rows=1000",
+    "verifier.suite_rows=600",
+    "verifier.search_rows=40",
+]
+
+
+def assert_png(path):
+    assert path.read_bytes()[:8] == PNG_SIGNATURE, path
+    image = imread(path)
+    assert image.ndim == 3
+    assert image.shape[0] > 100
+    assert image.shape[1] > 100
+
+
+@pytest.mark.slow
+def test_run_writes_verdicts_boundaries_and_figures(fakegen, tmp_path, wandb_offline):
+    completed = fakegen(*SMALL)
+
+    assert completed.returncode == 0, completed.stderr
+    results = load_results(tmp_path / "run")
+    names = {"working_age", "income_floor", "served_city", "contract_order"}
+    assert set(results["verdicts"]) == names
+    assert set(results["verdict_reasons"]) == names
+    for name, verdict in results["verdicts"].items():
+        assert results["verdict_reasons"][name].startswith(f"{verdict}: ")
+    suites = {row["suite"] for row in results["suites"]}
+    assert suites == names | set(RESERVED_SUITES)
+    assert results["boundaries"]["income_floor"]["rule"] == "income >= 30000"
+    assert "learned" in results["boundaries"]["income_floor"]["edges"]["value"]
+    assert "income >= 30000" in completed.stdout
+    assert {"train", "verify"} <= set(results["timings"])
+    assert {"build", "predict", "score", "search", "figures"} == set(
+        results["verification_timings"]
+    )
+
+    figures = results["figures"]
+    assert set(figures) == {"suites", "confusion", "regions_contract_order"}
+    for relative in figures.values():
+        assert_png(tmp_path / "run" / relative)
+    media = "offline-run-*/files/media/images/figures"
+    logged = sorted(p.name for p in (wandb_offline / "wandb").glob(f"{media}/*.png"))
+    assert [name.split("_1_")[0] for name in logged] == [
+        "confusion",
+        "regions_contract_order",
+        "suites",
+    ]
+
+
+@pytest.mark.slow
+def test_run_with_xor_expression_draws_regions(fakegen, tmp_path):
+    completed = fakegen(
+        *SMALL,
+        "model=tree",
+        "constraint=expression",
+        "constraint.expression='(age >= 40) != (income >= 40000)'",
+        "tracker=none",
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    results = load_results(tmp_path / "run")
+    assert results["verdicts"] == {"custom": "learned"}
+    assert results["boundaries"] == {}
+    assert_png(tmp_path / "run" / results["figures"]["regions_custom"])
+
+
+def test_run_rejects_reserved_constraint_name(fakegen, tmp_path):
+    completed = fakegen(
+        "constraint=threshold",
+        "+constraint.constraints.invariance={type: threshold, column: age, "
+        "op: '>=', value: 30}",
+        "tracker=none",
+    )
+
+    assert completed.returncode == 1
+    output = completed.stdout + completed.stderr
+    assert (
+        "constraint.constraints.invariance takes the name of the verifier's "
+        "'invariance' test suite"
+    ) in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.slow
+def test_file_run_checks_declared_constraints(fakegen, tmp_path):
+    rng = np.random.default_rng(0)
+    for name, rows in (("train", 1500), ("test", 400)):
+        frame = pd.DataFrame(
+            {"age": rng.integers(10, 60, rows), "score": rng.normal(0, 1, rows)}
+        )
+        frame["label"] = np.where(frame["age"] >= 18, "yes", "no")
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+
+    completed = fakegen(
+        "generator=file",
+        "generator.train=train.csv",
+        "+generator.tests.heldout=test.csv",
+        "generator.label=label",
+        "model=tree",
+        "+verifier.constraints.adult={type: threshold, column: age, op: '>=', "
+        "value: 18}",
+        "tracker=none",
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    results = load_results(tmp_path / "run")
+    train = pd.read_csv(tmp_path / "train.csv")
+    adult = results["file_constraints"]["adult"]
+    tables = adult["tables"]
+    assert tables["generator.train"]["breaking"] == int((train["age"] < 18).sum())
+    assert tables["generator.tests.heldout"]["rows"] == 400
+    assert results["metrics"]["suite/counterfactual/flipped"] >= 0.95
+    assert_png(tmp_path / "run" / results["figures"]["suites"])
