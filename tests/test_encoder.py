@@ -10,6 +10,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OrdinalEncoder
 
 from conftest import load_results
 from fakegen.encoder import (
@@ -209,6 +210,16 @@ def test_make_encoder_minmax_scales_training_to_unit_range():
 
     np.testing.assert_allclose(numeric.min(axis=0), 0.0)
     np.testing.assert_allclose(numeric.max(axis=0), 1.0)
+
+
+def test_make_encoder_checks_config_mapping():
+    X, _ = make_train()
+
+    encoder = make_encoder({"literal": "ordinal"}, X)
+
+    assert isinstance(encoder.transformers[1][1][-1], OrdinalEncoder)
+    with pytest.raises(ConfigError, match=re.escape("encoder.scaling is 'robust'")):
+        make_encoder({"scaling": "robust"}, X)
 
 
 def test_make_encoder_no_scaling_keeps_values():

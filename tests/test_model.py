@@ -456,11 +456,15 @@ def test_logreg_learns_xor_only_with_interactions(fakegen, tmp_path):
         "-m",
         "tracker=none",
         "model=logreg",
+        # Weak regularisation lets the product's weight grow enough for sharp
+        # corners; at C=1 the counterfactual flips measured 0.94 to 0.98, on
+        # both sides of the 0.95 needed for learned.
+        "model.C=100",
         "constraint=expression",
         XOR,
         "generator.rows=3000",
         "verifier.test_rows=1000",
-        "verifier.suite_rows=1000",
+        "verifier.figures=false",
         "encoder.interactions=true,false",
     )
 

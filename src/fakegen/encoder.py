@@ -135,7 +135,10 @@ def split_columns(X: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def make_encoder(
-    options: EncoderOptions, X: pd.DataFrame, *, seed: int | None = None
+    options: EncoderOptions | Mapping[str, Any],
+    X: pd.DataFrame,
+    *,
+    seed: int | None = None,
 ) -> ColumnTransformer:
     """Build the unfitted ColumnTransformer that ``options`` describes for ``X``.
 
@@ -146,8 +149,9 @@ def make_encoder(
 
     Parameters
     ----------
-    options : EncoderOptions
-        Checked options, from :func:`check_encoder_options`.
+    options : EncoderOptions or mapping
+        Options from :func:`check_encoder_options`, or the ``encoder`` config
+        group, which is checked here.
     X : DataFrame
         Training features; only their column names and dtypes are used here.
     seed : int, default=None
@@ -159,6 +163,8 @@ def make_encoder(
     ColumnTransformer
         Transformers named ``numeric`` and ``literal``, in that output order.
     """
+    if not isinstance(options, EncoderOptions):
+        options = check_encoder_options(options)
     numeric, literal = split_columns(X)
     _log_missing(X, numeric, options.impute_numeric, literal, options.impute_literal)
 
