@@ -409,6 +409,7 @@ def sweep_all_pairs(tmp_path_factory) -> dict[tuple[str, str], dict]:
             "generator.rows=800",
             "verifier.test_rows=400",
             "verifier.suite_rows=400",
+            "verifier.figures=false",
             f"model={','.join(MODELS)}",
             f"encoder={','.join(ENCODERS)}",
             f"hydra.sweep.dir={sweep}",
