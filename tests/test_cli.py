@@ -149,7 +149,7 @@ def test_multirun_goes_on_after_failed_run(fakegen, tmp_path):
         for path in (tmp_path / "sweep").glob("*/results.json")
     )
     assert statuses == ["completed", "failed"]
-    assert "1 run(s) of the sweep" in completed.stderr
+    assert "1 of 2 runs of the sweep did not complete" in completed.stderr
 
 
 def test_penguins_experiment_scores_heldout_file(tmp_path):

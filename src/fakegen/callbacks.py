@@ -1,4 +1,4 @@
-"""Hydra callbacks: count failed runs at the end of a sweep."""
+"""Hydra callbacks: write the sweep report and count failed runs of a multirun."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from fakegen.results import RESULTS_NAME, read_results
+from fakegen.errors import FakegenError
 
 log = logging.getLogger(__name__)
 
@@ -17,27 +17,30 @@ _FAILED: list[Path] = []
 
 
 def failed_runs() -> list[Path]:
-    """Return the results files of failed runs of the last sweep in this process."""
+    """Return the directories of runs that did not complete in the last sweep."""
     return list(_FAILED)
 
 
 class SweepStatus(Callback):
-    """After a multirun, log how many runs failed and where, for the exit code."""
+    """After a multirun, write the summary and heatmap, then count failed runs.
+
+    The ``fakegen`` command exits 1 when :func:`failed_runs` is not empty.
+    """
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        # Imported here so that single runs, which also load this callback,
+        # do not pay for importing matplotlib.
+        from fakegen.report_cli import failure_message, write_report
+
         sweep_dir = Path(config.hydra.sweep.dir)
         _FAILED.clear()
-        for path in sorted(sweep_dir.glob(f"**/{RESULTS_NAME}")):
-            try:
-                status = read_results(path).get("status")
-            except (OSError, ValueError):
-                status = "unreadable"
-            if status != "completed":
-                _FAILED.append(path)
+        try:
+            summary = write_report(sweep_dir)
+        except (FakegenError, OSError) as exc:
+            log.error("No sweep report: %s", exc)
+            _FAILED.append(sweep_dir)
+            return
+        log.info("%s; report in %s", summary.describe(), sweep_dir)
+        _FAILED.extend(sweep_dir / run for run in summary.failed["run"])
         if _FAILED:
-            log.error(
-                "%d run(s) of the sweep in %s failed; see %s",
-                len(_FAILED),
-                sweep_dir,
-                ", ".join(str(p.parent) for p in _FAILED),
-            )
+            log.error("%s", failure_message(summary))

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from fakegen.callbacks import failed_runs
-from fakegen.errors import FakegenError
+from fakegen.errors import ConfigError, FakegenError
 from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
+from fakegen.results import RESULTS_NAME, read_results
 from fakegen.table import show_run_table
 
 log = logging.getLogger(__name__)
+
+# W&B rejects group names longer than this.
+MAX_GROUP_LENGTH = 128
 
 
 def register_experiments() -> None:
@@ -45,32 +52,120 @@ def run_name(choices: dict[str, str], seed: object) -> str:
     return f"{data}-{choices.get('model', 'model')}-seed{seed}"
 
 
-def run(cfg: DictConfig) -> None:
-    """Run one job; errors the user can fix end it with one log line."""
+def sweep_group(sweep_dir: str | Path) -> str:
+    """Name the W&B group of a sweep after the last two parts of its directory.
+
+    Hydra's default sweep directory is ``multirun/DATE/TIME``, so the group
+    reads ``DATE/TIME``; an experiment's ``multirun/NAME/STAMP`` reads
+    ``NAME/STAMP``.
+    """
+    parts = Path(sweep_dir).resolve().parts
+    return "/".join(parts[-2:])[-MAX_GROUP_LENGTH:]
+
+
+def run(cfg: DictConfig) -> float | None:
+    """Run one job and return its objective metric for sweepers such as Optuna.
+
+    An error the user can fix ends a single run with one log line. In a
+    sweep, a failed run is logged and returns None, and the sweep goes on.
+    """
     hydra_cfg = HydraConfig.get()
     choices = {
-        k: v for k, v in hydra_cfg.runtime.choices.items() if not k.startswith("hydra")
+        key: value
+        for key, value in hydra_cfg.runtime.choices.items()
+        if not key.startswith("hydra")
     }
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
-    run_dir = hydra_cfg.runtime.output_dir
+    run_dir = Path(hydra_cfg.runtime.output_dir)
     name = run_name(choices, cfg.get("seed"))
+    if multirun:
+        _fill_sweep_grouping(cfg, hydra_cfg.sweep.dir)
     try:
-        results = run_experiment(cfg, run_dir=Path(run_dir), name=name, choices=choices)
+        objective = _check_objective(cfg.get("objective"))
+        resume = cfg.get("resume", False)
+        if not isinstance(resume, bool):
+            raise ConfigError(f"resume is {resume!r}; give true or false.")
+        results = _completed_results(cfg, run_dir) if resume else None
+        if results is not None:
+            log.info(
+                "Skipped run %s: %s is completed with the same config", name, run_dir
+            )
+        else:
+            results = run_experiment(cfg, run_dir=run_dir, name=name, choices=choices)
+            show_run_table(results)
+        return _objective_value(results, objective)
     except FakegenError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         log.error("%s", exc)
         if not multirun:
             sys.exit(1)
-        return
     except Exception:
         # In a sweep, one broken run must not stop the others; its results.json
         # already says failed and the sweep callback counts it.
         if not multirun:
             raise
         log.exception("Run %s failed", name)
+    return None
+
+
+def _fill_sweep_grouping(cfg: DictConfig, sweep_dir: str) -> None:
+    tracker = cfg.get("tracker")
+    if tracker is None or tracker.get("kind") != "wandb":
         return
-    show_run_table(results)
+    with open_dict(cfg):
+        if tracker.get("group") is None:
+            tracker.group = sweep_group(sweep_dir)
+        if tracker.get("job_type") is None:
+            tracker.job_type = "sweep"
+
+
+def _check_objective(objective: Any) -> str | None:
+    if objective is None or (isinstance(objective, str) and objective):
+        return objective
+    raise ConfigError(
+        f"objective is {objective!r}; give a metric name such as "
+        "'test/rule_agreement', or null."
+    )
+
+
+def _objective_value(results: dict[str, Any], objective: str | None) -> float | None:
+    if objective is None:
+        return None
+    metrics = results.get("metrics", {})
+    if objective not in metrics:
+        raise ConfigError(
+            f"objective is {objective!r}, a metric this run did not record; "
+            f"use one of {', '.join(sorted(metrics))}."
+        )
+    value = float(metrics[objective])
+    return None if math.isnan(value) else value
+
+
+def _completed_results(cfg: DictConfig, run_dir: Path) -> dict[str, Any] | None:
+    """Return the run's earlier results if they are completed with this config."""
+    path = run_dir / RESULTS_NAME
+    try:
+        earlier = read_results(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("Running %s again: %s is unreadable: %s", run_dir, path, exc)
+        return None
+    if earlier.get("status") != "completed":
+        return None
+    if _comparable(earlier.get("config", {})) != _comparable(
+        OmegaConf.to_container(cfg, resolve=True)
+    ):
+        log.info("Running %s again: its config changed since %s", run_dir, path)
+        return None
+    return earlier
+
+
+def _comparable(config: dict[str, Any]) -> str:
+    # The resume switch itself must not make a repeated sweep look changed.
+    kept = {key: value for key, value in config.items() if key != "resume"}
+    return json.dumps(kept, sort_keys=True, default=str)
 
 
 def main() -> None:

@@ -102,11 +102,16 @@ def run_experiment(
         raise
     finally:
         results["timings"]["total"] = round(sum(timer.seconds.values()), 4)
-        tracker.log(results.get("metrics", {}))
-        figures = results.get("figures", {})
-        tracker.log_figures({name: run_dir / path for name, path in figures.items()})
-        tracker.summarize(_summary(results))
-        tracker.finish(failed=failed)
+        write_results(run_dir, results)
+        with timer.stage("track_finish"):
+            tracker.log(results.get("metrics", {}))
+            figures = results.get("figures", {})
+            tracker.log_figures(
+                {name: run_dir / path for name, path in figures.items()}
+            )
+            tracker.log_table("suites", results.get("suites", []))
+            tracker.summarize(_summary(results))
+            tracker.finish(failed=failed)
         if tracker.run_dir is not None:
             results["wandb_dir"] = str(tracker.run_dir)
         write_results(run_dir, results)

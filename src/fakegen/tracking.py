@@ -3,16 +3,57 @@
 from __future__ import annotations
 
 import logging
+import netrc
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fakegen.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 MODES = ("offline", "online", "disabled")
+
+# Host whose login ``wandb login`` stores in ~/.netrc unless WANDB_BASE_URL
+# names another server.
+DEFAULT_HOST = "api.wandb.ai"
+
+
+def has_login() -> bool:
+    """Tell whether W&B credentials exist on this machine, without any network call.
+
+    W&B reads an API key from WANDB_API_KEY or from the netrc entry that
+    ``wandb login`` writes for its host; this checks the same two places.
+    """
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    base_url = os.environ.get("WANDB_BASE_URL", f"https://{DEFAULT_HOST}")
+    host = urlsplit(base_url).hostname or DEFAULT_HOST
+    try:
+        entry = netrc.netrc(os.environ.get("NETRC")).authenticators(host)
+    except (OSError, netrc.NetrcParseError):
+        return False
+    return bool(entry and entry[2])
+
+
+def run_settings() -> dict[str, Any]:
+    """Return W&B settings that keep a run's start short.
+
+    System statistics, code and git capture add start-up work and files that
+    fakegen runs do not need, since the resolved config and results.json
+    describe the run.
+    """
+    return {
+        "console": "off",
+        "silent": True,
+        "save_code": False,
+        "disable_git": True,
+        "disable_job_creation": True,
+        "x_disable_stats": True,
+        "x_disable_meta": True,
+    }
 
 
 class NullTracker:
@@ -32,6 +73,9 @@ class NullTracker:
     def log_figures(self, figures: Mapping[str, Path]) -> None:
         pass
 
+    def log_table(self, key: str, rows: list[Mapping[str, Any]]) -> None:
+        pass
+
     def finish(self, *, failed: bool = False) -> None:
         pass
 
@@ -44,12 +88,14 @@ class WandbTracker(NullTracker):
     project : str
         W&B project name.
     mode : {"offline", "online", "disabled"}
-        ``offline`` writes the run to disk for a later ``wandb sync``.
+        ``offline`` writes the run to disk for a later ``wandb sync``;
+        ``online`` without a login on this machine falls back to offline.
     dir : str or None
         Parent folder of the ``wandb`` folder; None uses WANDB_DIR if set,
         else the run directory.
     group, job_type : str or None
-        W&B grouping of runs, such as all runs of one sweep.
+        W&B grouping of runs; the ``fakegen`` command fills both in a sweep
+        when they are null, so runs of one sweep share them.
     tags : list of str
         Tags shown in the W&B interface.
     """
@@ -71,14 +117,26 @@ class WandbTracker(NullTracker):
         self.run_dir = None
 
     def start(self, *, config: dict[str, Any], name: str, run_dir: Path) -> None:
+        mode = self.mode
+        if mode == "online" and not has_login():
+            log.warning(
+                "tracker.mode is 'online' but no W&B login was found "
+                "(WANDB_API_KEY or `wandb login`), so this run is tracked offline; "
+                "sync it later with `wandb sync`."
+            )
+            mode = "offline"
         try:
             import wandb
 
             directory = Path(self.dir or os.environ.get("WANDB_DIR") or run_dir)
             directory.mkdir(parents=True, exist_ok=True)
+            # W&B 0.31 reads the mode of its process-wide settings, not the
+            # run's, to decide whether to post usage telemetry to its server,
+            # so an offline run needs the mode there too.
+            wandb.setup(settings=wandb.Settings(mode=mode))
             self.run = wandb.init(
                 project=self.project,
-                mode=self.mode,
+                mode=mode,
                 dir=str(directory),
                 name=name,
                 group=self.group,
@@ -86,10 +144,10 @@ class WandbTracker(NullTracker):
                 tags=self.tags,
                 config=config,
                 reinit="finish_previous",
-                settings=wandb.Settings(console="off", silent=True),
+                settings=wandb.Settings(**run_settings()),
             )
             self.run_dir = Path(self.run.dir).parent
-            log.info("Tracking mode=%s wandb_dir=%s", self.mode, self.run_dir)
+            log.info("Tracking mode=%s wandb_dir=%s", mode, self.run_dir)
         except Exception as exc:  # noqa: BLE001 - any W&B failure must not stop the run
             log.warning("W&B could not start, so this run is not tracked: %s", exc)
             self.run = None
@@ -116,6 +174,20 @@ class WandbTracker(NullTracker):
             self.run.summary.update(dict(summary))
         except Exception as exc:  # noqa: BLE001
             log.warning("W&B could not store the summary: %s", exc)
+
+    def log_table(self, key: str, rows: list[Mapping[str, Any]]) -> None:
+        """Log ``rows`` (dicts with the same keys) as a W&B table under ``key``."""
+        if self.run is None or not rows:
+            return
+        try:
+            import wandb
+
+            columns = list(dict.fromkeys(key for row in rows for key in row))
+            data = [[row.get(column) for column in columns] for row in rows]
+            table = wandb.Table(columns=columns, data=data, allow_mixed_types=True)
+            self.run.log({key: table})
+        except Exception as exc:  # noqa: BLE001
+            log.warning("W&B could not log the table %s: %s", key, exc)
 
     def finish(self, *, failed: bool = False) -> None:
         if self.run is None:

@@ -1,0 +1,232 @@
+"""Sweep summary: one row per run, read from the results.json files of a sweep."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from fakegen.errors import FakegenError
+from fakegen.results import RESULTS_NAME, read_results
+
+log = logging.getLogger(__name__)
+
+SUMMARY_CSV = "summary.csv"
+SUMMARY_MD = "summary.md"
+
+# Numeric value of each verdict, so runs and cells can be averaged.
+VERDICT_SCORES = {"learned": 1.0, "partial": 0.5, "not_learned": 0.0}
+
+# Metrics shown in the Markdown table; the CSV keeps every metric.
+SHOWN_METRICS = ("test/accuracy", "test/rule_agreement", "bayes/accuracy")
+
+# Columns every summary has, in this order, before metrics and verdicts.
+BASE_COLUMNS = (
+    "run",
+    "name",
+    "status",
+    "overrides",
+    "constraint",
+    "model",
+    "seed",
+    "rows",
+    "noise",
+    "score",
+)
+
+
+class SweepDirError(FakegenError, ValueError):
+    """A sweep directory is missing or contains no run."""
+
+
+@dataclass
+class SweepSummary:
+    """The runs of one sweep directory and where their summary was written.
+
+    Parameters
+    ----------
+    sweep_dir : Path
+        The sweep directory.
+    runs : pandas.DataFrame
+        One row per run directory, failed and unfinished runs included.
+    files : list of Path
+        The summary files and figures written into ``sweep_dir``.
+    """
+
+    sweep_dir: Path
+    runs: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        """Runs whose status is anything but completed."""
+        return self.runs[self.runs["status"] != "completed"]
+
+    def describe(self) -> str:
+        """Return one line that counts the runs by status."""
+        counts = self.runs["status"].value_counts()
+        parts = [f"{count} {status}" for status, count in counts.items()]
+        return f"{len(self.runs)} runs in {self.sweep_dir}: {', '.join(parts)}"
+
+
+def find_run_dirs(sweep_dir: Path) -> list[Path]:
+    """Return every run directory below ``sweep_dir``, with or without results.
+
+    Hydra writes ``.hydra/`` into a job's directory when the job starts, so a
+    run that was interrupted before writing results.json is still found.
+    """
+    found = {path.parent for path in sweep_dir.rglob(RESULTS_NAME)}
+    found |= {path.parent for path in sweep_dir.rglob(".hydra") if path.is_dir()}
+    found.discard(sweep_dir)
+    return sorted(found, key=_natural_key)
+
+
+def collect_runs(sweep_dir: Path | str) -> pd.DataFrame:
+    """Read every run of ``sweep_dir`` into one row of a DataFrame.
+
+    Raises
+    ------
+    SweepDirError
+        If ``sweep_dir`` is not a directory or contains no run directory.
+    """
+    sweep_dir = Path(sweep_dir)
+    if sweep_dir.exists() and not sweep_dir.is_dir():
+        raise SweepDirError(
+            f"sweep directory {str(sweep_dir)!r} is a file; give the folder of a "
+            "multirun, such as multirun/DATE/TIME."
+        )
+    if not sweep_dir.is_dir():
+        raise SweepDirError(
+            f"sweep directory {str(sweep_dir)!r} does not exist; give the folder "
+            "of a multirun, such as multirun/DATE/TIME."
+        )
+    run_dirs = find_run_dirs(sweep_dir)
+    if not run_dirs:
+        raise SweepDirError(
+            f"sweep directory {str(sweep_dir)!r} contains no run (no {RESULTS_NAME} "
+            "and no .hydra folder below it); give the folder of a multirun."
+        )
+    rows = [_run_row(sweep_dir, run_dir) for run_dir in run_dirs]
+    frame = pd.DataFrame(rows)
+    leading = list(BASE_COLUMNS)
+    trailing = sorted(column for column in frame if column not in BASE_COLUMNS)
+    # The error is the longest text of a row, so it goes last.
+    trailing = [column for column in trailing if column != "error"] + ["error"]
+    return frame.reindex(columns=leading + trailing)
+
+
+def _run_row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "run": run_dir.relative_to(sweep_dir).as_posix(),
+        "overrides": " ".join(
+            map(str, _read_hydra_file(run_dir, "overrides.yaml") or [])
+        ),
+        "error": "",
+    }
+    path = run_dir / RESULTS_NAME
+    try:
+        results = read_results(path)
+    except FileNotFoundError:
+        results = _started_job(run_dir)
+        row["status"] = "missing"
+        row["error"] = f"no {RESULTS_NAME}: the run was interrupted or never ran"
+    except (OSError, ValueError) as exc:
+        results = _started_job(run_dir)
+        row["status"] = "unreadable"
+        row["error"] = f"{RESULTS_NAME} is unreadable: {exc}"
+
+    config = results.get("config") or {}
+    generator = config.get("generator") or {}
+    choices = results.get("choices") or {}
+    verdicts = results.get("verdicts") or {}
+    row.setdefault("status", results.get("status", "unknown"))
+    row.update(
+        name=results.get("name", ""),
+        constraint=choices.get("constraint", ""),
+        model=choices.get("model", ""),
+        seed=config.get("seed"),
+        rows=generator.get("rows"),
+        noise=generator.get("noise"),
+        score=verdict_score(verdicts),
+    )
+    if results.get("error"):
+        row["error"] = results["error"]
+    row.update(results.get("metrics") or {})
+    row.update({f"verdict/{key}": value for key, value in verdicts.items()})
+    return row
+
+
+def _started_job(run_dir: Path) -> dict[str, Any]:
+    """Return the config and choices Hydra saved when a job without results started."""
+    hydra = (_read_hydra_file(run_dir, "hydra.yaml") or {}).get("hydra") or {}
+    choices = (hydra.get("runtime") or {}).get("choices") or {}
+    return {
+        "config": _read_hydra_file(run_dir, "config.yaml") or {},
+        "choices": {key: value for key, value in choices.items() if "/" not in key},
+    }
+
+
+def verdict_score(verdicts: dict[str, str]) -> float:
+    """Average the verdicts of one run: learned 1, partial 0.5, not_learned 0."""
+    scores = [VERDICT_SCORES[v] for v in verdicts.values() if v in VERDICT_SCORES]
+    return sum(scores) / len(scores) if scores else math.nan
+
+
+def _read_hydra_file(run_dir: Path, name: str) -> Any:
+    # Hydra writes these files into .hydra/ when a job starts.
+    try:
+        return yaml.safe_load((run_dir / ".hydra" / name).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+
+
+def _natural_key(path: Path) -> tuple:
+    # Hydra numbers jobs 0, 1, ... 10; sort them as numbers, not as text.
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in path.parts
+    )
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """Format ``frame`` as a GitHub Markdown table, blank where a value is missing."""
+    shown = frame.astype(object).where(frame.notna(), "")
+    shown = shown.apply(lambda column: column.map(_cell))
+    return shown.to_markdown(index=False)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    # A pipe would end the cell early, and a newline the row.
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def summary_columns(runs: pd.DataFrame) -> list[str]:
+    """Return the columns of the Markdown summary: identity, metrics, verdicts."""
+    columns = ["run", "overrides", "status", "score"]
+    columns += [metric for metric in SHOWN_METRICS if metric in runs]
+    columns += [column for column in runs if column.startswith("verdict/")]
+    return columns + ["error"]
+
+
+def summary_markdown(summary: SweepSummary, sections: list[str]) -> str:
+    """Return the summary.md text: counts, the run table and extra sections."""
+    runs = summary.runs
+    lines = [
+        f"# Sweep summary: {summary.sweep_dir.name}",
+        "",
+        summary.describe() + ".",
+        "",
+        "score is the mean verdict of a run (learned 1, partial 0.5, not_learned 0).",
+        "",
+        markdown_table(runs[summary_columns(runs)]),
+        "",
+    ]
+    for section in sections:
+        lines += [section, ""]
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""Write a sweep's report files; the ``fakegen-report SWEEP_DIR`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from fakegen.curves import (
+    LEARNING_CURVES_PNG,
+    NOISE_PNG,
+    learning_section,
+    noise_section,
+    plot_learning_curves,
+    plot_noise,
+    varies,
+)
+from fakegen.errors import FakegenError
+from fakegen.heatmap import HEATMAP_PNG, plot_heatmap
+from fakegen.report import (
+    SUMMARY_CSV,
+    SUMMARY_MD,
+    SweepSummary,
+    collect_runs,
+    summary_markdown,
+)
+
+log = logging.getLogger(__name__)
+
+# Exit status of fakegen-report when the sweep directory cannot be read.
+EXIT_BAD_SWEEP_DIR = 2
+
+
+def write_report(sweep_dir: Path | str) -> SweepSummary:
+    """Write summary.csv, summary.md and heatmap.png into ``sweep_dir``.
+
+    A sweep over ``generator.rows`` also gets learning_curves.png and the rows
+    each model needed to reach ``learned``; a sweep over ``generator.noise``
+    gets noise.png and rule agreement against the ceiling.
+
+    Raises
+    ------
+    fakegen.report.SweepDirError
+        If ``sweep_dir`` is missing or contains no run.
+    """
+    sweep_dir = Path(sweep_dir)
+    summary = SweepSummary(sweep_dir=sweep_dir, runs=collect_runs(sweep_dir))
+    runs = summary.runs
+
+    csv_path = sweep_dir / SUMMARY_CSV
+    runs.to_csv(csv_path, index=False)
+    summary.files.append(csv_path)
+    summary.files.append(plot_heatmap(runs, sweep_dir / HEATMAP_PNG))
+
+    sections = []
+    if varies(runs, "rows"):
+        summary.files.append(
+            plot_learning_curves(runs, sweep_dir / LEARNING_CURVES_PNG)
+        )
+        sections.append(learning_section(runs))
+    if varies(runs, "noise"):
+        summary.files.append(plot_noise(runs, sweep_dir / NOISE_PNG))
+        sections.append(noise_section(runs))
+
+    markdown_path = sweep_dir / SUMMARY_MD
+    markdown_path.write_text(summary_markdown(summary, sections), encoding="utf-8")
+    summary.files.append(markdown_path)
+    return summary
+
+
+def failure_message(summary: SweepSummary) -> str:
+    """Return the line that says how many runs did not complete and where."""
+    failed = summary.failed
+    where = ", ".join(str(summary.sweep_dir / run) for run in failed["run"])
+    return (
+        f"{len(failed)} of {len(summary.runs)} runs of the sweep did not complete; "
+        f"see {summary.sweep_dir / SUMMARY_MD} and the run directories {where}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``fakegen-report`` console script.
+
+    Exits 0 when every run completed, 1 when some did not, and 2 when the
+    sweep directory is missing, contains no run or cannot be written.
+    """
+    parser = argparse.ArgumentParser(
+        prog="fakegen-report",
+        description="Rebuild a sweep's summary table and figures from the "
+        "results.json files of its runs.",
+    )
+    parser.add_argument(
+        "sweep_dir", type=Path, metavar="SWEEP_DIR", help="folder of a fakegen multirun"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+
+    try:
+        summary = write_report(args.sweep_dir)
+    except FakegenError as exc:
+        log.error("%s", exc)
+        sys.exit(EXIT_BAD_SWEEP_DIR)
+    except OSError as exc:
+        log.error("Could not write the report into %s: %s", args.sweep_dir, exc)
+        sys.exit(EXIT_BAD_SWEEP_DIR)
+    log.info("%s", summary.describe())
+    log.info("Wrote %s", ", ".join(str(path) for path in summary.files))
+    if len(summary.failed):
+        log.error("%s", failure_message(summary))
+        sys.exit(1)

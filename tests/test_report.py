@@ -1,0 +1,187 @@
+"""The sweep report: summary files, figures and the ``fakegen-report`` command."""
+
+from __future__ import annotations
+
+import csv
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image
+import pytest
+
+from conftest import run_command
+from fakegen.report import SweepDirError, collect_runs, verdict_score
+
+REPORT = Path(sys.executable).with_name("fakegen-report")
+SMALL = ("verifier.test_rows=400", "verifier.suite_rows=300", "tracker=none")
+
+
+@pytest.fixture(scope="module")
+def rows_noise_sweep(tmp_path_factory) -> Path:
+    """Run one real sweep over table size and label noise, shared by the tests."""
+    sweep_dir = tmp_path_factory.mktemp("report") / "sweep"
+    completed = run_command(
+        [
+            "-m",
+            "model=tree",
+            "generator.rows=200,3000",
+            "generator.noise=0.0,0.2",
+            *SMALL,
+            f"hydra.sweep.dir={sweep_dir}",
+        ],
+        cwd=sweep_dir.parent,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return sweep_dir
+
+
+@pytest.fixture
+def sweep_copy(rows_noise_sweep, tmp_path) -> Path:
+    """Return a copy of the shared sweep that a test may change."""
+    return Path(shutil.copytree(rows_noise_sweep, tmp_path / "sweep"))
+
+
+def report(sweep_dir: Path | str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(REPORT), str(sweep_dir)], capture_output=True, text=True, timeout=120
+    )
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+@pytest.mark.slow
+def test_report_rebuilds_same_summary(sweep_copy):
+    written = (sweep_copy / "summary.csv").read_text(encoding="utf-8")
+    for name in ("summary.csv", "summary.md", "heatmap.png"):
+        (sweep_copy / name).unlink()
+
+    completed = report(sweep_copy)
+
+    assert completed.returncode == 0, completed.stderr
+    assert (sweep_copy / "summary.csv").read_text(encoding="utf-8") == written
+    assert (sweep_copy / "heatmap.png").is_file()
+    assert "4 runs in" in completed.stderr
+    assert "4 completed" in completed.stderr
+
+
+@pytest.mark.slow
+def test_report_partial_sweep_marks_missing_run(sweep_copy):
+    (sweep_copy / "2" / "results.json").unlink()
+
+    completed = report(sweep_copy)
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert "1 of 4 runs of the sweep did not complete" in completed.stderr
+    assert str(sweep_copy / "2") in completed.stderr
+    rows = read_csv(sweep_copy / "summary.csv")
+    assert [row["status"] for row in rows] == [
+        "completed",
+        "completed",
+        "missing",
+        "completed",
+    ]
+    assert rows[2]["error"] == "no results.json: the run was interrupted or never ran"
+    assert "generator.rows=3000" in rows[2]["overrides"]
+    assert (rows[2]["constraint"], rows[2]["model"]) == ("applicant", "tree")
+    assert rows[2]["rows"] == "3000"
+    assert rows[2]["score"] == ""
+
+
+@pytest.mark.slow
+def test_report_broken_results_file_is_unreadable_row(sweep_copy):
+    (sweep_copy / "1" / "results.json").write_text("{not json", encoding="utf-8")
+
+    runs = collect_runs(sweep_copy)
+
+    assert list(runs["status"]) == ["completed", "unreadable", "completed", "completed"]
+    assert runs["error"][1].startswith("results.json is unreadable: ")
+
+
+@pytest.mark.slow
+def test_report_learning_curves_and_noise_sections(rows_noise_sweep):
+    markdown = (rows_noise_sweep / "summary.md").read_text(encoding="utf-8")
+
+    assert "## Rows needed to reach learned" in markdown
+    assert "## Rule agreement against the ceiling" in markdown
+    for name in ("learning_curves.png", "noise.png"):
+        image = matplotlib.image.imread(rows_noise_sweep / name)
+        assert image.shape[0] > 100
+    runs = collect_runs(rows_noise_sweep)
+    assert sorted(runs["rows"].unique()) == [200, 3000]
+    assert sorted(runs["noise"].unique()) == [0.0, 0.2]
+    noisy = runs[runs["noise"] == 0.2]
+    assert set(noisy["bayes/accuracy"].round(6)) == {0.8}
+
+
+def test_report_missing_directory_exits_two(tmp_path):
+    missing = tmp_path / "nowhere"
+
+    completed = report(missing)
+
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr.strip() == (
+        f"ERROR sweep directory {str(missing)!r} does not exist; give the folder "
+        "of a multirun, such as multirun/DATE/TIME."
+    )
+
+
+def test_report_file_instead_of_directory_exits_two(tmp_path):
+    results = tmp_path / "results.json"
+    results.write_text("{}", encoding="utf-8")
+
+    completed = report(results)
+
+    assert completed.returncode == 2
+    assert f"sweep directory {str(results)!r} is a file; " in completed.stderr
+
+
+def test_report_directory_without_runs_exits_two(tmp_path):
+    completed = report(tmp_path)
+
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert f"sweep directory {str(tmp_path)!r} contains no run" in completed.stderr
+
+
+def test_report_run_without_hydra_files(tmp_path):
+    (tmp_path / "0" / ".hydra").mkdir(parents=True)
+
+    completed = report(tmp_path)
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert "1 of 1 runs of the sweep did not complete" in completed.stderr
+    assert (tmp_path / "heatmap.png").is_file()
+    (row,) = read_csv(tmp_path / "summary.csv")
+    assert row["status"] == "missing"
+    assert row["constraint"] == ""
+
+
+def test_collect_runs_missing_directory_raises(tmp_path):
+    with pytest.raises(SweepDirError, match="does not exist"):
+        collect_runs(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected"),
+    [
+        ({"a": "learned", "b": "learned"}, 1.0),
+        ({"a": "learned", "b": "partial"}, 0.75),
+        ({"a": "not_learned", "b": "partial"}, 0.25),
+    ],
+    ids=["all-learned", "learned-partial", "not-learned-partial"],
+)
+def test_verdict_score_averages(verdicts, expected):
+    assert verdict_score(verdicts) == expected
+
+
+def test_verdict_score_without_verdicts_is_nan():
+    assert math.isnan(verdict_score({}))

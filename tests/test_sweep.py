@@ -1,0 +1,263 @@
+"""Real multiruns of the ``fakegen`` command: summary, heatmap, W&B groups, resume."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+
+import matplotlib.image
+import pytest
+import yaml
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from conftest import load_results
+from fakegen.cli import register_experiments, sweep_group
+from fakegen.heatmap import score_grid
+from fakegen.paths import config_dir, experiments_dir
+from fakegen.report import collect_runs
+from wandb_files import run_record
+
+SMALL = ("generator.rows=1500", "verifier.test_rows=400", "verifier.suite_rows=300")
+FAILING_NOISE = "generator.noise is 0.7; it must lie in [0, 0.5)."
+
+
+def read_summary(sweep_dir) -> list[dict[str, str]]:
+    with open(sweep_dir / "summary.csv", encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", ["basic", "joblib"], ids=["basic", "joblib"])
+def test_sweep_two_by_two_reports_failed_run(
+    fakegen, tmp_path, wandb_offline, launcher
+):
+    completed = fakegen(
+        "-m",
+        f"hydra/launcher={launcher}",
+        "model=logreg,tree",
+        "generator.noise=0.0,0.7",
+        *SMALL,
+    )
+    sweep_dir = tmp_path / "sweep"
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 1, output
+    assert re.search(
+        re.escape("2 of 4 runs of the sweep did not complete; see ")
+        + re.escape(str(sweep_dir / "summary.md")),
+        output,
+    ), output
+    assert str(sweep_dir / "1") in output
+
+    rows = read_summary(sweep_dir)
+    assert [row["run"] for row in rows] == ["0", "1", "2", "3"]
+    assert [row["model"] for row in rows] == ["logreg", "logreg", "tree", "tree"]
+    assert [row["status"] for row in rows] == [
+        "completed",
+        "failed",
+        "completed",
+        "failed",
+    ]
+    for row in rows[1::2]:
+        assert row["error"] == f"ConfigError: {FAILING_NOISE}"
+        assert row["score"] == ""
+        assert "generator.noise=0.7" in row["overrides"]
+    for row in rows[0::2]:
+        assert 0.0 <= float(row["score"]) <= 1.0
+        assert row["verdict/working_age"] in {"learned", "partial", "not_learned"}
+        assert float(row["test/accuracy"]) > 0.5
+        assert row["error"] == ""
+
+    markdown = (sweep_dir / "summary.md").read_text(encoding="utf-8")
+    assert "4 runs in" in markdown
+    assert "2 completed, 2 failed" in markdown
+    assert markdown.count(FAILING_NOISE) == 2
+
+    image = matplotlib.image.imread(sweep_dir / "heatmap.png")
+    assert image.shape[0] > 100
+    assert image.shape[1] > 100
+    scores, completed_runs, failed_runs = score_grid(collect_runs(sweep_dir))
+    assert list(scores.columns) == ["logreg", "tree"]
+    assert failed_runs.loc["applicant"].tolist() == [1, 1]
+    assert completed_runs.loc["applicant"].tolist() == [1, 1]
+    assert scores.loc["applicant", "tree"] == pytest.approx(float(rows[2]["score"]))
+
+    # Runs whose config is rejected stop before the tracker starts, so only
+    # the two completed runs leave a W&B run.
+    run_folders = sorted((wandb_offline / "wandb").glob("offline-run-*"))
+    assert len(run_folders) == 2
+    records = [run_record(folder) for folder in run_folders]
+    assert {record.run_group for record in records} == {sweep_group(sweep_dir)}
+    assert {record.job_type for record in records} == {"sweep"}
+    assert sorted(record.display_name for record in records) == [
+        "applicant-logreg-seed0",
+        "applicant-tree-seed0",
+    ]
+    assert load_results(sweep_dir / "0")["config"]["tracker"]["group"] == sweep_group(
+        sweep_dir
+    )
+
+
+@pytest.mark.slow
+def test_sweep_resume_skips_completed_runs(fakegen, tmp_path):
+    first = fakegen("-m", "seed=0,1", *SMALL)
+    sweep_dir = tmp_path / "sweep"
+    assert first.returncode == 0, first.stdout + first.stderr
+    kept = sweep_dir / "0" / "results.json"
+    kept_mtime = os.stat(kept).st_mtime_ns
+    (sweep_dir / "1" / "results.json").unlink()
+
+    second = fakegen("-m", "seed=0,1", "resume=true", *SMALL)
+    output = second.stdout + second.stderr
+
+    assert second.returncode == 0, output
+    assert f"Skipped run applicant-logreg-seed0: {sweep_dir / '0'}" in output
+    assert "Skipped run applicant-logreg-seed1" not in output
+    assert os.stat(kept).st_mtime_ns == kept_mtime
+    assert load_results(sweep_dir / "1")["status"] == "completed"
+    assert [row["status"] for row in read_summary(sweep_dir)] == ["completed"] * 2
+
+
+@pytest.mark.slow
+def test_sweep_resume_reruns_changed_config(fakegen, tmp_path):
+    assert fakegen("-m", "seed=0", *SMALL).returncode == 0
+    changed = fakegen("-m", "seed=0", "resume=true", "model.C=0.5", *SMALL)
+    output = changed.stdout + changed.stderr
+
+    assert changed.returncode == 0, output
+    assert "its config changed since" in output
+    assert load_results(tmp_path / "sweep" / "0")["config"]["model"]["C"] == 0.5
+
+
+@pytest.mark.slow
+def test_sweep_optuna_maximises_objective(fakegen, tmp_path):
+    completed = fakegen(
+        "-m",
+        "+experiment=tune_xgboost",
+        "hydra.sweeper.n_trials=2",
+        "model.n_jobs=1",
+        *SMALL,
+    )
+    sweep_dir = tmp_path / "sweep"
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    best = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
+    scores = [
+        load_results(sweep_dir / run)["metrics"]["test/rule_agreement"]
+        for run in ("0", "1")
+    ]
+    assert best["best_value"] == pytest.approx(max(scores))
+    assert set(best["best_params"]) == {
+        "model.max_depth",
+        "model.learning_rate",
+        "model.n_estimators",
+    }
+    assert [row["model"] for row in read_summary(sweep_dir)] == ["xgboost"] * 2
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("resume=maybe", "resume is 'maybe'; give true or false."),
+        (
+            "objective=7",
+            "objective is 7; give a metric name such as 'test/rule_agreement', "
+            "or null.",
+        ),
+    ],
+    ids=["resume-not-bool", "objective-not-text"],
+)
+def test_run_rejects_bad_sweep_setting(fakegen, override, message):
+    completed = fakegen(override, *SMALL)
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 1
+    assert re.search(re.escape(message), output), output
+    assert "Traceback" not in output
+
+
+@pytest.mark.slow
+def test_run_rejects_unrecorded_objective(fakegen):
+    completed = fakegen("objective=test/precision", *SMALL)
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 1
+    assert "objective is 'test/precision', a metric this run did not record; " in output
+    assert "test/rule_agreement" in output
+
+
+def test_sweep_group_uses_last_two_parts(tmp_path):
+    assert sweep_group(tmp_path / "multirun" / "noise" / "2026-01-02_03-04-05") == (
+        "noise/2026-01-02_03-04-05"
+    )
+
+
+# Option names other branches add; an experiment may name them before they
+# exist here, but any other name is a typo.
+CATALOGUE = {
+    "constraint": {
+        "range",
+        "threshold",
+        "inequality",
+        "linear",
+        "ratio",
+        "membership",
+        "combination",
+        "implication",
+        "equality",
+        "xor",
+        "count",
+        "derived",
+        "expression",
+    },
+    "model": {
+        "logreg",
+        "tree",
+        "forest",
+        "extra_trees",
+        "hist_gb",
+        "xgboost",
+        "mlp",
+        "knn",
+        "svm",
+    },
+}
+EXPERIMENTS = sorted(path.stem for path in experiments_dir().glob("*.yaml"))
+
+
+def compose_experiment(name: str, *overrides: str):
+    register_experiments()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        return compose(
+            "config",
+            overrides=[f"+experiment={name}", *overrides],
+            return_hydra_config=True,
+        )
+
+
+def test_experiments_folder_has_the_studies():
+    assert {"constraint_zoo", "sample_efficiency", "noise", "tune_xgboost"} <= set(
+        EXPERIMENTS
+    )
+
+
+SWEEPS = [name for name in EXPERIMENTS if name != "penguins"]
+
+
+@pytest.mark.parametrize("name", SWEEPS, ids=SWEEPS)
+def test_experiment_composes_every_sweep_value(name):
+    cfg = compose_experiment(name)
+    params = cfg.hydra.sweeper.params
+
+    assert params, f"{name} sweeps nothing"
+    for key, values in params.items():
+        if (config_dir() / key).is_dir():
+            options = {path.stem for path in (config_dir() / key).glob("*.yaml")}
+            for value in str(values).split(","):
+                assert value in options | CATALOGUE[key], f"{name}: {key}={value}"
+                if value in options:
+                    assert compose_experiment(name, f"{key}={value}")[key]
+        else:
+            assert OmegaConf.select(cfg, key) is not None, f"{name}: unknown key {key}"
