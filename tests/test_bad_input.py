@@ -57,7 +57,8 @@ CASES = [
     ),
     pytest.param(
         ["model._target_=sklearn.linear_model.NoSuchModel"],
-        "model._target_='sklearn.linear_model.NoSuchModel' could not be instantiated",
+        "model._target_ is 'sklearn.linear_model.NoSuchModel', which cannot be "
+        "imported",
         id="unknown-model-class",
     ),
     pytest.param(

@@ -16,11 +16,18 @@ from sklearn.pipeline import Pipeline
 
 from fakegen.checks import GENERATOR_KEYS, check_keys, check_seed
 from fakegen.datafile import load_file_data
-from fakegen.encoder import make_encoder
+from fakegen.encoder import (
+    EncoderOptions,
+    check_encoder_options,
+    literal_cardinalities,
+    literal_output_mask,
+    log_unseen_literals,
+    make_encoder,
+)
 from fakegen.errors import ConfigError
 from fakegen.fingerprint import fingerprint
 from fakegen.generator import SyntheticGenerator, make_generator
-from fakegen.model import make_model
+from fakegen.model import check_pairing, describe_model, fit_model, make_model
 from fakegen.results import (
     FAILED_RESULTS_NAME,
     RESULTS_NAME,
@@ -82,7 +89,7 @@ def run_experiment(
     failed = True
     try:
         with timer.stage("setup"):
-            plan = make_plan(config, cfg)
+            plan = make_plan(config, cfg, choices=results["choices"])
             tracker = make_tracker(config.get("tracker") or {})
         with timer.stage("track"):
             tracker.start(config=config, name=name, run_dir=run_dir)
@@ -120,12 +127,22 @@ class Plan:
     kind: str
     estimator: Any
     options: VerifierOptions
+    encoder: EncoderOptions
     generator: SyntheticGenerator | None = None
     rows: int = 0
 
 
-def make_plan(config: dict[str, Any], cfg: DictConfig) -> Plan:
-    """Check the composed config and build the generator and the estimator."""
+def make_plan(
+    config: dict[str, Any],
+    cfg: DictConfig,
+    *,
+    choices: Mapping[str, str] | None = None,
+) -> Plan:
+    """Check the composed config and build the generator and the estimator.
+
+    ``choices`` (group to option, as Hydra chose them) names the model in the
+    message about an encoder and model pair that cannot train together.
+    """
     seed = check_seed(config.get("seed"))
     generator_cfg = config.get("generator") or {}
     kind = generator_cfg.get("kind", "synthetic")
@@ -133,9 +150,23 @@ def make_plan(config: dict[str, Any], cfg: DictConfig) -> Plan:
         raise ConfigError(f"generator.kind is {kind!r}; use synthetic or file.")
     check_keys(generator_cfg, GENERATOR_KEYS[kind], key="generator")
     options = check_verifier_options(config.get("verifier") or {})
-    estimator = make_model(cfg.model, seed=seed)
+    encoder_options = check_encoder_options(config.get("encoder") or {})
+    estimator = make_model(cfg.get("model") or {}, seed=seed)
+    check_pairing(
+        estimator,
+        literal=encoder_options.literal,
+        scaling=encoder_options.scaling,
+        model_name=describe_model(
+            config.get("model") or {}, (choices or {}).get("model")
+        ),
+    )
     plan = Plan(
-        config=config, seed=seed, kind=kind, estimator=estimator, options=options
+        config=config,
+        seed=seed,
+        kind=kind,
+        estimator=estimator,
+        options=options,
+        encoder=encoder_options,
     )
     if kind == "synthetic":
         plan.rows = _check_rows(generator_cfg.get("rows"))
@@ -164,10 +195,17 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) ->
     log.info("Generated rows=%d kind=%s", len(train.y), plan.kind)
 
     with timer.stage("encode"):
-        encoder = make_encoder(config.get("encoder") or {}, train.X)
+        encoder = make_encoder(plan.encoder, train.X, seed=plan.seed)
         features = encoder.fit_transform(train.X, train.y)
+    native = plan.encoder.literal == "native"
     with timer.stage("train"):
-        plan.estimator.fit(features, train.y)
+        fit_model(
+            plan.estimator,
+            features,
+            train.y,
+            categorical=literal_output_mask(encoder) if native else None,
+            cardinalities=literal_cardinalities(encoder) if native else None,
+        )
     model = Pipeline([("encode", encoder), ("model", plan.estimator)])
     train_accuracy = float(accuracy_score(train.y, model.predict(train.X)))
     log.info(
@@ -191,6 +229,13 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) ->
                 model, generator, plan.options, seed=plan.seed, run_dir=run_dir
             )
     results["metrics"] = {"train/accuracy": train_accuracy, **verification.metrics}
+    if generator is None:
+        for test_name, test in data.tests.items():
+            results["metrics"][f"encoder/unseen_literals/{test_name}"] = (
+                log_unseen_literals(
+                    encoder, test.X, name=test_name, literal=plan.encoder.literal
+                )
+            )
     results["verdicts"] = verification.verdicts
     results["verdict_reasons"] = verification.verdict_reasons
     results["suites"] = verification.suites
