@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import time
 
 import pytest
 
-from conftest import load_results
+from conftest import FAKEGEN, load_results
 
 CASES = [
     pytest.param(
@@ -30,8 +33,23 @@ CASES = [
         id="mistyped-key",
     ),
     pytest.param(
+        ["+foo.bar=1"],
+        "foo is not a known key. Known keys: generator, constraint",
+        id="unknown-top-level-key",
+    ),
+    pytest.param(
+        ["+sed=1"],
+        "sed is not a known key. Did you mean seed?",
+        id="mistyped-top-level-key",
+    ),
+    pytest.param(
+        ["seed=4294967296"],
+        "seed is 4294967296; give an integer from 0 to 4294967295",
+        id="seed-too-large",
+    ),
+    pytest.param(
         ["seed=-2"],
-        "seed is -2; give a non-negative integer, such as seed=0.",
+        "seed is -2; give an integer from 0 to 4294967295, such as seed=0.",
         id="negative-seed",
     ),
     pytest.param(
@@ -118,3 +136,51 @@ def test_bad_config_starts_no_wandb_run(fakegen, wandb_offline):
 
     assert completed.returncode == 1
     assert not list(wandb_offline.glob("wandb/offline-run-*"))
+
+
+def test_library_warning_is_one_log_line(fakegen):
+    completed = fakegen(
+        "encoder.scaling=none",
+        "model.max_iter=5",
+        "generator.rows=500",
+        "verifier.test_rows=200",
+        "verifier.suite_rows=200",
+        "tracker=none",
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    lines = [
+        line for line in completed.stderr.splitlines() if "ConvergenceWarning" in line
+    ]
+    assert lines
+    assert all(
+        "[py.warnings][WARNING] - ConvergenceWarning: " in line for line in lines
+    )
+    assert "warnings.warn(" not in completed.stderr
+
+
+def test_interrupted_run_exits_without_traceback(tmp_path):
+    process = subprocess.Popen(
+        [
+            str(FAKEGEN),
+            "generator.rows=2000000",
+            "tracker=none",
+            f"hydra.run.dir={tmp_path}",
+        ],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    # Wait until the run has started generating, then interrupt it as Ctrl-C does.
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "cli.log").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 130, stderr
+    assert "Interrupted; finished runs keep their results.json" in stderr
+    assert "Traceback" not in stderr
+    assert load_results(tmp_path)["status"] == "failed"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 
 import numpy as np
 import pytest
@@ -27,3 +29,13 @@ def test_write_json_atomic_keeps_old_file_on_error(tmp_path):
 
     assert json.loads(path.read_text()) == {"status": "completed"}
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_write_json_atomic_uses_default_file_mode(tmp_path):
+    path = tmp_path / "results.json"
+
+    write_json_atomic(path, {"status": "completed"})
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask

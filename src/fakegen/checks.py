@@ -8,6 +8,21 @@ from typing import Any
 
 from fakegen.errors import ConfigError
 
+#: Top-level keys of the composed config, besides Hydra's own.
+TOP_LEVEL_KEYS = (
+    "generator",
+    "constraint",
+    "encoder",
+    "model",
+    "verifier",
+    "tracker",
+    "seed",
+    "objective",
+    "resume",
+)
+# scikit-learn and NumPy's legacy RandomState take seeds below 2**32.
+MAX_SEED = 2**32 - 1
+
 #: Keys of the generator group, by ``generator.kind``.
 GENERATOR_KEYS = {
     "synthetic": (
@@ -30,20 +45,22 @@ def check_keys(section: Mapping[str, Any], allowed: Iterable[str], *, key: str) 
     typos such as ``generator.rowz``.
     """
     allowed = list(allowed)
+    prefix = f"{key}." if key else ""
     for name in section:
         if name in allowed:
             continue
         close = difflib.get_close_matches(str(name), allowed, n=1)
-        hint = f"Did you mean {key}.{close[0]}? " if close else ""
+        hint = f"Did you mean {prefix}{close[0]}? " if close else ""
         raise ConfigError(
-            f"{key}.{name} is not a known key. {hint}Known keys: {', '.join(allowed)}."
+            f"{prefix}{name} is not a known key. {hint}Known keys: "
+            f"{', '.join(allowed)}."
         )
 
 
 def check_seed(seed: Any) -> int:
     """Return ``seed`` if it is a non-negative integer, else raise ConfigError."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise ConfigError(
-            f"seed is {seed!r}; give a non-negative integer, such as seed=0."
+            f"seed is {seed!r}; give an integer from 0 to {MAX_SEED}, such as seed=0."
         )
     return seed

@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,7 @@ def run(cfg: DictConfig) -> float | None:
     An error the user can fix ends a single run with one log line. In a
     sweep, a failed run is logged and returns None, and the sweep goes on.
     """
+    warnings.showwarning = _log_warning
     hydra_cfg = HydraConfig.get()
     choices = {
         key: value
@@ -173,6 +175,17 @@ def _comparable(config: dict[str, Any]) -> str:
     return json.dumps(kept, sort_keys=True, default=str)
 
 
+def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Log a Python warning as one line, as fakegen logs everything else.
+
+    Libraries such as scikit-learn warn about convergence or all-NaN columns;
+    the default printer adds the source line of the library, which tells a
+    user nothing they can act on.
+    """
+    text = str(message).strip().splitlines()[0] if str(message).strip() else ""
+    logging.getLogger("py.warnings").warning("%s: %s", category.__name__, text)
+
+
 def main() -> None:
     """Entry point of the ``fakegen`` console script."""
     try:
@@ -187,6 +200,12 @@ def main() -> None:
     hydra_main = hydra.main(
         config_path=str(config_dir()), config_name="config", version_base="1.3"
     )(run)
-    hydra_main()
+    try:
+        hydra_main()
+    except KeyboardInterrupt:
+        # Every run that finished kept its results.json, and the one cut short
+        # wrote status failed; a traceback would add nothing.
+        log.error("Interrupted; finished runs keep their results.json")
+        sys.exit(130)
     if failed_runs():
         sys.exit(1)

@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from sklearn.metrics import accuracy_score
 from sklearn.pipeline import Pipeline
 
-from fakegen.checks import GENERATOR_KEYS, check_keys, check_seed
+from fakegen.checks import GENERATOR_KEYS, TOP_LEVEL_KEYS, check_keys, check_seed
 from fakegen.datafile import load_file_data
 from fakegen.encoder import (
     EncoderOptions,
@@ -96,7 +96,8 @@ def run_experiment(
         execute(plan, results, timer, Path(run_dir))
         results["status"] = "completed"
         failed = False
-    except Exception as exc:
+    except BaseException as exc:
+        # BaseException, so that Ctrl-C also leaves status failed on disk.
         results["status"] = "failed"
         results["error"] = f"{type(exc).__name__}: {exc}"
         raise
@@ -114,7 +115,7 @@ def run_experiment(
             tracker.finish(failed=failed)
         if tracker.run_dir is not None:
             results["wandb_dir"] = str(tracker.run_dir)
-        write_results(run_dir, results)
+        write_results(run_dir, results, warn=False)
     return results
 
 
@@ -143,6 +144,7 @@ def make_plan(
     ``choices`` (group to option, as Hydra chose them) names the model in the
     message about an encoder and model pair that cannot train together.
     """
+    check_keys(config, TOP_LEVEL_KEYS, key="")
     seed = check_seed(config.get("seed"))
     generator_cfg = config.get("generator") or {}
     kind = generator_cfg.get("kind", "synthetic")
@@ -256,7 +258,7 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) ->
     )
 
 
-def write_results(run_dir: Path, results: dict[str, Any]) -> None:
+def write_results(run_dir: Path, results: dict[str, Any], *, warn: bool = True) -> None:
     """Write results.json, never replacing a completed run's file with a failure.
 
     Re-running a finished run directory with a broken override would otherwise
@@ -270,9 +272,12 @@ def write_results(run_dir: Path, results: dict[str, Any]) -> None:
             previous = None
         if previous == "completed":
             path = path.with_name(FAILED_RESULTS_NAME)
-            log.warning(
-                "Kept the completed %s; wrote this failure to %s", RESULTS_NAME, path
-            )
+            if warn:
+                log.warning(
+                    "Kept the completed %s; wrote this failure to %s",
+                    RESULTS_NAME,
+                    path,
+                )
     write_json_atomic(path, results)
 
 

@@ -35,6 +35,9 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
     try:
+        # mkstemp creates the file readable by its owner only; give it the
+        # mode any other new file of this process would get.
+        os.chmod(temporary, 0o666 & ~_umask())
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text + "\n")
             stream.flush()
@@ -43,6 +46,13 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    # os.umask can only be read by setting it, so set it back at once.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def read_results(path: Path) -> dict[str, Any]:
