@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 import subprocess
@@ -163,6 +164,65 @@ def test_report_run_without_hydra_files(tmp_path):
     (row,) = read_csv(tmp_path / "summary.csv")
     assert row["status"] == "missing"
     assert row["constraint"] == ""
+
+
+def write_run(run_dir: Path, *, verdicts: dict[str, str] | None = None) -> Path:
+    """Write a small completed run: results.json and the .hydra folder."""
+    (run_dir / ".hydra").mkdir(parents=True)
+    results = {
+        "status": "completed",
+        "name": "range-tree-seed0",
+        "choices": {"constraint": "range", "model": "tree"},
+        "config": {"seed": 0, "generator": {"rows": 100, "noise": 0.0}},
+        "metrics": {"test/accuracy": 0.9},
+        "verdicts": {"working_age": "learned"} if verdicts is None else verdicts,
+    }
+    (run_dir / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    return run_dir
+
+
+def test_report_results_array_is_unreadable(tmp_path):
+    write_run(tmp_path / "0")
+    (tmp_path / "1" / ".hydra").mkdir(parents=True)
+    (tmp_path / "1" / "results.json").write_text("[]", encoding="utf-8")
+
+    completed = report(tmp_path)
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    rows = read_csv(tmp_path / "summary.csv")
+    assert [row["status"] for row in rows] == ["completed", "unreadable"]
+    assert rows[1]["error"] == (
+        "results.json is unreadable: it contains an array, not an object"
+    )
+
+
+def test_report_numbered_folder_without_files_is_missing(tmp_path):
+    write_run(tmp_path / "0")
+    (tmp_path / "1").mkdir()
+
+    completed = report(tmp_path)
+
+    assert completed.returncode == 1
+    assert f"2 runs in {tmp_path}: " in completed.stderr
+    assert "1 of 2 runs of the sweep did not complete" in completed.stderr
+    rows = read_csv(tmp_path / "summary.csv")
+    assert [(row["run"], row["status"]) for row in rows] == [
+        ("0", "completed"),
+        ("1", "missing"),
+    ]
+
+
+def test_report_single_run_directory_reports_that_run(tmp_path):
+    run_dir = write_run(tmp_path / "run")
+
+    completed = report(run_dir)
+
+    assert completed.returncode == 0, completed.stderr
+    assert f"{run_dir} is the directory of a single run" in completed.stderr
+    assert f"1 run in {run_dir}: 1 completed" in completed.stderr
+    (row,) = read_csv(run_dir / "summary.csv")
+    assert (row["run"], row["status"], row["score"]) == (".", "completed", "1.0")
 
 
 def test_collect_runs_missing_directory_raises(tmp_path):
