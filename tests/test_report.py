@@ -14,6 +14,7 @@ import matplotlib.image
 import pytest
 
 from conftest import run_command
+from fakegen.heatmap import cell_texts, runs_per_cell, score_grid, shown_value
 from fakegen.report import SweepDirError, collect_runs, verdict_score
 
 REPORT = Path(sys.executable).with_name("fakegen-report")
@@ -166,13 +167,15 @@ def test_report_run_without_hydra_files(tmp_path):
     assert row["constraint"] == ""
 
 
-def write_run(run_dir: Path, *, verdicts: dict[str, str] | None = None) -> Path:
+def write_run(
+    run_dir: Path, *, verdicts: dict[str, str] | None = None, model: str = "tree"
+) -> Path:
     """Write a small completed run: results.json and the .hydra folder."""
     (run_dir / ".hydra").mkdir(parents=True)
     results = {
         "status": "completed",
-        "name": "range-tree-seed0",
-        "choices": {"constraint": "range", "model": "tree"},
+        "name": f"range-{model}-seed0",
+        "choices": {"constraint": "range", "model": model},
         "config": {"seed": 0, "generator": {"rows": 100, "noise": 0.0}},
         "metrics": {"test/accuracy": 0.9},
         "verdicts": {"working_age": "learned"} if verdicts is None else verdicts,
@@ -223,6 +226,34 @@ def test_report_single_run_directory_reports_that_run(tmp_path):
     assert f"1 run in {run_dir}: 1 completed" in completed.stderr
     (row,) = read_csv(run_dir / "summary.csv")
     assert (row["run"], row["status"], row["score"]) == (".", "completed", "1.0")
+
+
+def test_heatmap_without_verdicts_shows_test_accuracy(tmp_path):
+    write_run(tmp_path / "0", verdicts={}, model="logreg")
+    write_run(tmp_path / "1", verdicts={}, model="tree")
+    runs = collect_runs(tmp_path)
+
+    values, title = shown_value(runs)
+    scores, done, failed = score_grid(runs, values=values)
+
+    assert values == "test/accuracy"
+    assert title == "Mean test/accuracy: no run of this sweep has verdicts"
+    assert cell_texts(scores, done, failed).loc["range"].tolist() == ["0.90", "0.90"]
+    assert runs_per_cell(done) == "(up to 1 completed run per cell)"
+    assert report(tmp_path).returncode == 0
+
+
+def test_heatmap_cell_without_verdicts_says_so(tmp_path):
+    write_run(tmp_path / "0", model="logreg")
+    write_run(tmp_path / "1", verdicts={}, model="tree")
+    runs = collect_runs(tmp_path)
+
+    values, _ = shown_value(runs)
+    scores, done, failed = score_grid(runs, values=values)
+
+    assert values == "score"
+    texts = cell_texts(scores, done, failed)
+    assert texts.loc["range"].tolist() == ["1.00", "no verdicts"]
 
 
 def test_collect_runs_missing_directory_raises(tmp_path):
