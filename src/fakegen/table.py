@@ -10,6 +10,12 @@ from rich.table import Table
 
 VERDICT_STYLES = {"learned": "green", "partial": "yellow", "not_learned": "red"}
 
+LEARNED_CAPTION = (
+    "learned boundary: the median value where the prediction flips along the "
+    "column. (no flip near X): under half of the searched rows flip around the "
+    "true edge X. no flip found: that holds at every edge."
+)
+
 
 def _verdict_text(verdict: str) -> str:
     style = VERDICT_STYLES.get(verdict, "")
@@ -49,7 +55,12 @@ def make_constraint_table(results: Mapping[str, Any]) -> Table | None:
     if not verdicts:
         return None
     rules = {row["suite"]: row.get("rule", "") for row in results.get("suites", [])}
-    table = Table(title="constraints", title_justify="left")
+    table = Table(
+        title="constraints",
+        title_justify="left",
+        caption=LEARNED_CAPTION,
+        caption_justify="left",
+    )
     table.add_column("constraint")
     table.add_column("true rule")
     table.add_column("learned boundary")
