@@ -77,7 +77,11 @@ class RuleModel:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"test_rows": 5}, "verifier.test_rows is 5; give an integer of 10 or more."),
+        (
+            {"test_rows": 5},
+            "verifier.test_rows is 5; give an integer of 10 or more. Unlike the "
+            "optional suites, it is never skipped: the test/ metrics come from it.",
+        ),
         (
             {"boundary_rows": -1},
             "verifier.boundary_rows is -1; give an integer of 0 or more.",
