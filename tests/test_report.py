@@ -112,6 +112,10 @@ def test_report_learning_curves_and_noise_sections(rows_noise_sweep):
 
     assert "## Rows needed to reach learned" in markdown
     assert "## Rule agreement against the ceiling" in markdown
+    assert (
+        "a finite test set can beat it by sampling error, so `gap to ceiling` "
+        "(ceiling minus accuracy) is signed and can be negative." in markdown
+    )
     for name in ("learning_curves.png", "noise.png"):
         image = matplotlib.image.imread(rows_noise_sweep / name)
         assert image.shape[0] > 100

@@ -12,7 +12,7 @@ from scipy.stats import binomtest
 
 from fakegen.errors import ConfigError
 from fakegen.generator import make_generator
-from fakegen.table import make_constraint_table
+from fakegen.table import CEILING_CAPTION, make_constraint_table, make_run_table
 from fakegen.verifier import (
     RESERVED_SUITES,
     VerifierOptions,
@@ -323,6 +323,20 @@ def test_constraint_table_explains_learned_boundary():
         "(no flip near X): under half of the searched rows flip around the true "
         "edge X." in text
     )
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "caption"),
+    [(0.8032, CEILING_CAPTION), (0.7621, None)],
+    ids=["above-ceiling", "below-ceiling"],
+)
+def test_run_table_explains_accuracy_above_ceiling(accuracy, caption):
+    metrics = {"test/accuracy": accuracy, "bayes/accuracy": 0.8}
+    metrics["bayes/gap"] = metrics["bayes/accuracy"] - accuracy
+
+    table = make_run_table({"name": "run", "metrics": metrics})
+
+    assert table.caption == caption
 
 
 def test_judge_constraint_names_the_suite_that_falls_short():

@@ -28,13 +28,13 @@ RESERVED_SUITES = (
     UNSEEN_LITERALS,
 )
 
-# Keys whose value is a row count. The first two suites always run, because
-# test metrics and verdicts come from them, so each is named with its use.
+# Row counts of the suites that always run, each with the reason the error
+# message gives: the test metrics and the verdicts come from them.
 _REQUIRED_ROWS = {
     "test_rows": "the test/ metrics come from it",
     "suite_rows": "each constraint's verdict rests on its suite",
 }
-# These are skipped at 0.
+# Row counts of the suites that are skipped at 0.
 _OPTIONAL_ROWS = (
     "boundary_rows",
     "extrapolation_rows",
