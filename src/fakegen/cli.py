@@ -165,6 +165,8 @@ def _objective_value(
         f"to a metric of {run_dir / RESULTS_NAME} ({hint}), or null."
     )
     if results.get("status") == "completed":
+        # NOTE: the tracker run has finished by now, so its summary keeps the
+        # status completed; only results.json records the failure.
         failed = {
             **results,
             "status": "failed",
