@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 import subprocess
@@ -13,6 +14,7 @@ import matplotlib.image
 import pytest
 
 from conftest import run_command
+from fakegen.heatmap import cell_texts, runs_per_cell, score_grid, shown_value
 from fakegen.report import SweepDirError, collect_runs, verdict_score
 
 REPORT = Path(sys.executable).with_name("fakegen-report")
@@ -110,6 +112,10 @@ def test_report_learning_curves_and_noise_sections(rows_noise_sweep):
 
     assert "## Rows needed to reach learned" in markdown
     assert "## Rule agreement against the ceiling" in markdown
+    assert (
+        "a finite test set can beat it by sampling error, so `gap to ceiling` "
+        "(ceiling minus accuracy) is signed and can be negative." in markdown
+    )
     for name in ("learning_curves.png", "noise.png"):
         image = matplotlib.image.imread(rows_noise_sweep / name)
         assert image.shape[0] > 100
@@ -163,6 +169,95 @@ def test_report_run_without_hydra_files(tmp_path):
     (row,) = read_csv(tmp_path / "summary.csv")
     assert row["status"] == "missing"
     assert row["constraint"] == ""
+
+
+def write_run(
+    run_dir: Path, *, verdicts: dict[str, str] | None = None, model: str = "tree"
+) -> Path:
+    """Write a small completed run: results.json and the .hydra folder."""
+    (run_dir / ".hydra").mkdir(parents=True)
+    results = {
+        "status": "completed",
+        "name": f"range-{model}-seed0",
+        "choices": {"constraint": "range", "model": model},
+        "config": {"seed": 0, "generator": {"rows": 100, "noise": 0.0}},
+        "metrics": {"test/accuracy": 0.9},
+        "verdicts": {"working_age": "learned"} if verdicts is None else verdicts,
+    }
+    (run_dir / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    return run_dir
+
+
+def test_report_results_array_is_unreadable(tmp_path):
+    write_run(tmp_path / "0")
+    (tmp_path / "1" / ".hydra").mkdir(parents=True)
+    (tmp_path / "1" / "results.json").write_text("[]", encoding="utf-8")
+
+    completed = report(tmp_path)
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    rows = read_csv(tmp_path / "summary.csv")
+    assert [row["status"] for row in rows] == ["completed", "unreadable"]
+    assert rows[1]["error"] == (
+        "results.json is unreadable: it contains an array, not an object"
+    )
+
+
+def test_report_numbered_folder_without_files_is_missing(tmp_path):
+    write_run(tmp_path / "0")
+    (tmp_path / "1").mkdir()
+
+    completed = report(tmp_path)
+
+    assert completed.returncode == 1
+    assert f"2 runs in {tmp_path}: " in completed.stderr
+    assert "1 of 2 runs of the sweep did not complete" in completed.stderr
+    rows = read_csv(tmp_path / "summary.csv")
+    assert [(row["run"], row["status"]) for row in rows] == [
+        ("0", "completed"),
+        ("1", "missing"),
+    ]
+
+
+def test_report_single_run_directory_reports_that_run(tmp_path):
+    run_dir = write_run(tmp_path / "run")
+
+    completed = report(run_dir)
+
+    assert completed.returncode == 0, completed.stderr
+    assert f"{run_dir} is the directory of a single run" in completed.stderr
+    assert f"1 run in {run_dir}: 1 completed" in completed.stderr
+    (row,) = read_csv(run_dir / "summary.csv")
+    assert (row["run"], row["status"], row["score"]) == (".", "completed", "1.0")
+
+
+def test_heatmap_without_verdicts_shows_test_accuracy(tmp_path):
+    write_run(tmp_path / "0", verdicts={}, model="logreg")
+    write_run(tmp_path / "1", verdicts={}, model="tree")
+    runs = collect_runs(tmp_path)
+
+    values, title = shown_value(runs)
+    scores, done, failed = score_grid(runs, values=values)
+
+    assert values == "test/accuracy"
+    assert title == "Mean test/accuracy: no run of this sweep has verdicts"
+    assert cell_texts(scores, done, failed).loc["range"].tolist() == ["0.90", "0.90"]
+    assert runs_per_cell(done) == "(up to 1 completed run per cell)"
+    assert report(tmp_path).returncode == 0
+
+
+def test_heatmap_cell_without_verdicts_says_so(tmp_path):
+    write_run(tmp_path / "0", model="logreg")
+    write_run(tmp_path / "1", verdicts={}, model="tree")
+    runs = collect_runs(tmp_path)
+
+    values, _ = shown_value(runs)
+    scores, done, failed = score_grid(runs, values=values)
+
+    assert values == "score"
+    texts = cell_texts(scores, done, failed)
+    assert texts.loc["range"].tolist() == ["1.00", "no verdicts"]
 
 
 def test_collect_runs_missing_directory_raises(tmp_path):

@@ -163,29 +163,65 @@ def test_sweep_optuna_maximises_objective(fakegen, tmp_path):
         ("resume=maybe", "resume is 'maybe'; give true or false."),
         (
             "objective=7",
-            "objective is 7; give a metric name such as 'test/rule_agreement', "
+            "objective is 7; give a metric name that starts with train/, test/, "
+            "suite/, bayes/, constraint/, encoder/, such as 'test/rule_agreement', "
             "or null.",
         ),
+        (
+            "objective=nope",
+            "objective is 'nope'; give a metric name that starts with train/, "
+            "test/, suite/, bayes/, constraint/, encoder/, such as "
+            "'test/rule_agreement', or null.",
+        ),
     ],
-    ids=["resume-not-bool", "objective-not-text"],
+    ids=["resume-not-bool", "objective-not-text", "objective-no-family"],
 )
-def test_run_rejects_bad_sweep_setting(fakegen, override, message):
+def test_run_rejects_bad_sweep_setting(fakegen, tmp_path, override, message):
     completed = fakegen(override, *SMALL)
     output = completed.stdout + completed.stderr
 
     assert completed.returncode == 1
     assert re.search(re.escape(message), output), output
     assert "Traceback" not in output
+    # The check comes before training, so no run is recorded.
+    assert not (tmp_path / "run" / "results.json").exists()
 
 
 @pytest.mark.slow
-def test_run_rejects_unrecorded_objective(fakegen):
-    completed = fakegen("objective=test/precision", *SMALL)
+def test_run_unrecorded_objective_fails_the_run(fakegen, tmp_path):
+    completed = fakegen("objective=test/precison", "tracker=none", *SMALL)
+    output = completed.stdout + completed.stderr
+    message = (
+        "objective is 'test/precison', a metric this run did not record; set it "
+        f"to a metric of {tmp_path / 'run' / 'results.json'} (close names: "
+        "test/roc_auc, test/rule_agreement, test/f1), or null."
+    )
+
+    assert completed.returncode == 1
+    assert re.search(re.escape(message), output), output
+    results = load_results(tmp_path / "run")
+    assert results["status"] == "failed"
+    assert results["error"] == f"ConfigError: {message}"
+    assert "test/accuracy" in results["metrics"]
+
+
+@pytest.mark.slow
+def test_sweep_unrecorded_objective_counts_failed_runs(fakegen, tmp_path):
+    completed = fakegen(
+        "-m", "objective=suite/nowhere/accuracy", "seed=0,1", "tracker=none", *SMALL
+    )
     output = completed.stdout + completed.stderr
 
     assert completed.returncode == 1
-    assert "objective is 'test/precision', a metric this run did not record; " in output
-    assert "test/rule_agreement" in output
+    assert f"2 runs in {tmp_path / 'sweep'}: 2 failed" in output
+    assert [row["status"] for row in read_summary(tmp_path / "sweep")] == [
+        "failed",
+        "failed",
+    ]
+    assert (
+        "objective is 'suite/nowhere/accuracy'"
+        in load_results(tmp_path / "sweep" / "0")["error"]
+    )
 
 
 def test_sweep_group_uses_last_two_parts(tmp_path):

@@ -7,10 +7,12 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 from scipy.stats import binomtest
 
 from fakegen.errors import ConfigError
 from fakegen.generator import make_generator
+from fakegen.table import CEILING_CAPTION, make_constraint_table, make_run_table
 from fakegen.verifier import (
     RESERVED_SUITES,
     VerifierOptions,
@@ -75,7 +77,11 @@ class RuleModel:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ({"test_rows": 5}, "verifier.test_rows is 5; give an integer of 10 or more."),
+        (
+            {"test_rows": 5},
+            "verifier.test_rows is 5; give an integer of 10 or more. Unlike the "
+            "optional suites, it is never skipped: the test/ metrics come from it.",
+        ),
         (
             {"boundary_rows": -1},
             "verifier.boundary_rows is -1; give an integer of 0 or more.",
@@ -277,6 +283,60 @@ def test_boundary_search_finds_known_threshold():
     assert reports["adult"]["edges"]["low"]["learned"] == pytest.approx(19.5, abs=0.6)
     assert reports["adult"]["edges"]["high"]["learned"] == pytest.approx(60.5, abs=0.6)
     assert reports["income_floor"]["edges"]["value"]["monotonic_share"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("ages", "rule"),
+    [
+        ((-1000, 60), "age <= 60.0 (no flip near 18.0)"),
+        ((20, 1000), "age >= 20.0 (no flip near 67.0)"),
+        ((20, 60), "20.0 <= age <= 60.0"),
+    ],
+    ids=["no-low-flip", "no-high-flip", "both-edges"],
+)
+def test_learned_rule_names_range_edge_without_flip(ages, rule):
+    generator = make_test_generator()
+    base = generator.sample_valid(50, stream_rng(0, "search")).X
+    (adult,) = [c for c in generator.label_constraints if c.name == "adult"]
+    edges = make_edges(adult, base, 2.0)
+
+    found = search_edges(RuleModel(ages=ages), base, edges, points=16, steps=4)
+
+    report = summarize_edges(adult, edges, [found[0], found[1]])
+    assert report["learned_rule"] == rule
+
+
+def test_constraint_table_explains_learned_boundary():
+    results = {
+        "verdicts": {"adult": "not_learned"},
+        "suites": [{"suite": "adult", "rule": "18 <= age <= 67"}],
+        "boundaries": {"adult": {"learned_rule": "age <= 60.5 (no flip near 18)"}},
+    }
+    console = Console(width=200, record=True)
+
+    console.print(make_constraint_table(results))
+
+    # The caption wraps at the table's width, so compare single-spaced text.
+    text = " ".join(console.export_text().split())
+    assert "age <= 60.5 (no flip near 18)" in text
+    assert (
+        "(no flip near X): under half of the searched rows flip around the true "
+        "edge X." in text
+    )
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "caption"),
+    [(0.8032, CEILING_CAPTION), (0.7621, None)],
+    ids=["above-ceiling", "below-ceiling"],
+)
+def test_run_table_explains_accuracy_above_ceiling(accuracy, caption):
+    metrics = {"test/accuracy": accuracy, "bayes/accuracy": 0.8}
+    metrics["bayes/gap"] = metrics["bayes/accuracy"] - accuracy
+
+    table = make_run_table({"name": "run", "metrics": metrics})
+
+    assert table.caption == caption
 
 
 def test_judge_constraint_names_the_suite_that_falls_short():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
 
 from conftest import load_results
+from fakegen.paths import config_dir
 from fakegen.verifier import RESERVED_SUITES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -93,6 +96,28 @@ def test_run_rejects_reserved_constraint_name(fakegen, tmp_path):
         "'invariance' test suite"
     ) in output
     assert "Traceback" not in output
+
+
+def test_run_rejects_zero_suite_rows_with_reason(fakegen, tmp_path):
+    completed = fakegen("verifier.suite_rows=0", "tracker=none")
+    output = completed.stdout + completed.stderr
+    message = (
+        "verifier.suite_rows is 0; give an integer of 10 or more. Unlike the "
+        "optional suites, it is never skipped: each constraint's verdict rests "
+        "on its suite."
+    )
+
+    assert completed.returncode == 1
+    assert re.search(re.escape(message), output), output
+    assert "Traceback" not in output
+
+
+def test_verifier_config_comment_names_unskippable_suites():
+    comment = (config_dir() / "verifier" / "default.yaml").read_text(encoding="utf-8")
+
+    assert "A suite with 0 rows is skipped, except test_rows and\n# suite_rows" in (
+        comment
+    )
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Heatmap of verdict scores, constraint type by model family, for one sweep."""
+"""Heatmap of verdict scores (or test accuracy), constraint by model, for one sweep."""
 
 from __future__ import annotations
 
@@ -14,9 +14,18 @@ import pandas as pd  # noqa: E402
 
 HEATMAP_PNG = "heatmap.png"
 
+# Metric drawn when no completed run of the sweep has a verdict, as in sweeps over
+# generator=file without verifier.constraints.
+FALLBACK_METRIC = "test/accuracy"
 
-def score_grid(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Pivot runs into mean score, completed count and failed count per cell.
+SCORE_TITLE = "Mean verdict score: learned 1, partial 0.5, not_learned 0"
+FALLBACK_TITLE = f"Mean {FALLBACK_METRIC}: no run of this sweep has verdicts"
+
+
+def score_grid(
+    runs: pd.DataFrame, *, values: str = "score"
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Pivot runs into the mean of ``values``, completed and failed counts per cell.
 
     Rows are constraint presets and columns model presets; runs without a
     constraint or model choice (unreadable results) are left out.
@@ -34,7 +43,7 @@ def score_grid(runs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
         )
         return table.reindex(index=index, columns=columns)
 
-    scores = pivot(completed, "score", "mean")
+    scores = pivot(completed, values, "mean")
     done = pivot(completed.assign(one=1), "one", "sum").fillna(0).astype(int)
     failed_runs = known[known["status"] != "completed"].assign(one=1)
     failed = pivot(failed_runs, "one", "sum").fillna(0).astype(int)
@@ -46,8 +55,12 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
 
     A cell shows the score averaged over its completed runs and, when some of
     its runs did not complete, how many. A cell with no completed run is grey.
+    When no completed run has a verdict, the cells show the mean test
+    accuracy instead and the title names it.
     """
-    scores, done, failed = score_grid(runs)
+    values, title = shown_value(runs)
+    scores, done, failed = score_grid(runs, values=values)
+    texts = cell_texts(scores, done, failed)
     n_rows, n_columns = scores.shape
     if scores.empty:
         return _plot_empty(path)
@@ -68,7 +81,7 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
             axes.text(
                 j,
                 i,
-                _cell_text(scores.iat[i, j], failed.iat[i, j]),
+                texts.iat[i, j],
                 ha="center",
                 va="center",
                 fontsize=8,
@@ -79,13 +92,8 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
     axes.set_yticks(range(n_rows), labels=list(scores.index))
     axes.set_xlabel("model")
     axes.set_ylabel("constraint")
-    runs_per_cell = int(done.to_numpy().max()) if done.size else 0
-    axes.set_title(
-        "Mean verdict score: learned 1, partial 0.5, not_learned 0\n"
-        f"(up to {runs_per_cell} completed runs per cell)",
-        fontsize=9,
-    )
-    figure.colorbar(image, ax=axes, label="score")
+    axes.set_title(f"{title}\n{runs_per_cell(done)}", fontsize=9)
+    figure.colorbar(image, ax=axes, label="score" if values == "score" else values)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
@@ -101,7 +109,43 @@ def _plot_empty(path: Path) -> Path:
     return path
 
 
-def _cell_text(score: float, failed: int) -> str:
-    if np.isnan(score):
+def shown_value(runs: pd.DataFrame) -> tuple[str, str]:
+    """Return the column the heatmap's cells average and the figure's title.
+
+    The verdict score when a completed run has one, else the mean test
+    accuracy, since runs without declared constraints have no verdicts.
+    """
+    completed = runs[runs["status"] == "completed"]
+    if completed["score"].notna().any() or FALLBACK_METRIC not in completed:
+        return "score", SCORE_TITLE
+    if completed[FALLBACK_METRIC].notna().any():
+        return FALLBACK_METRIC, FALLBACK_TITLE
+    return "score", SCORE_TITLE
+
+
+def runs_per_cell(done: pd.DataFrame) -> str:
+    """Return the subtitle that gives the largest completed count of a cell."""
+    count = int(done.to_numpy().max()) if done.size else 0
+    return f"(up to {count} completed {'run' if count == 1 else 'runs'} per cell)"
+
+
+def cell_texts(
+    scores: pd.DataFrame, done: pd.DataFrame, failed: pd.DataFrame
+) -> pd.DataFrame:
+    """Return each cell's text: its mean, "no verdicts" or "no run", and failures."""
+    texts = scores.astype(object).copy()
+    for i in range(scores.shape[0]):
+        for j in range(scores.shape[1]):
+            texts.iat[i, j] = _cell_text(
+                scores.iat[i, j], done.iat[i, j], failed.iat[i, j]
+            )
+    return texts
+
+
+def _cell_text(score: float, done: int, failed: int) -> str:
+    if not np.isnan(score):
+        return f"{score:.2f}\n{failed} failed" if failed else f"{score:.2f}"
+    if not done:
         return f"{failed} failed" if failed else "no run"
-    return f"{score:.2f}\n{failed} failed" if failed else f"{score:.2f}"
+    # The cell's runs completed but recorded nothing to average.
+    return f"no verdicts\n{failed} failed" if failed else "no verdicts"

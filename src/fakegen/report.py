@@ -39,6 +39,10 @@ BASE_COLUMNS = (
     "score",
 )
 
+# Names of the JSON values a results.json may contain in place of an object.
+JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number"}
+JSON_KINDS |= {bool: "true or false", type(None): "null"}
+
 
 class SweepDirError(FakegenError, ValueError):
     """A sweep directory is missing or contains no run."""
@@ -71,7 +75,8 @@ class SweepSummary:
         """Return one line that counts the runs by status."""
         counts = self.runs["status"].value_counts()
         parts = [f"{count} {status}" for status, count in counts.items()]
-        return f"{len(self.runs)} runs in {self.sweep_dir}: {', '.join(parts)}"
+        runs = "1 run" if len(self.runs) == 1 else f"{len(self.runs)} runs"
+        return f"{runs} in {self.sweep_dir}: {', '.join(parts)}"
 
 
 def find_run_dirs(sweep_dir: Path) -> list[Path]:
@@ -79,9 +84,18 @@ def find_run_dirs(sweep_dir: Path) -> list[Path]:
 
     Hydra writes ``.hydra/`` into a job's directory when the job starts, so a
     run that was interrupted before writing results.json is still found.
+    Hydra also numbers the job directories of a sweep, so a numbered folder
+    that lost both files is found as well. When nothing below ``sweep_dir``
+    is a run but ``sweep_dir`` itself is one, that single run is returned.
     """
     found = {path.parent for path in sweep_dir.rglob(RESULTS_NAME)}
     found |= {path.parent for path in sweep_dir.rglob(".hydra") if path.is_dir()}
+    found |= {
+        path for path in sweep_dir.iterdir() if path.is_dir() and path.name.isdigit()
+    }
+    if found == {sweep_dir}:
+        log.info("%s is the directory of a single run; reporting that run", sweep_dir)
+        return [sweep_dir]
     found.discard(sweep_dir)
     return sorted(found, key=_natural_key)
 
@@ -139,6 +153,13 @@ def _run_row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
         results = _started_job(run_dir)
         row["status"] = "unreadable"
         row["error"] = f"{RESULTS_NAME} is unreadable: {exc}"
+    if not isinstance(results, dict):
+        row["status"] = "unreadable"
+        kind = JSON_KINDS.get(type(results), type(results).__name__)
+        row["error"] = (
+            f"{RESULTS_NAME} is unreadable: it contains {kind}, not an object"
+        )
+        results = _started_job(run_dir)
 
     config = results.get("config") or {}
     generator = config.get("generator") or {}

@@ -10,6 +10,17 @@ from rich.table import Table
 
 VERDICT_STYLES = {"learned": "green", "partial": "yellow", "not_learned": "red"}
 
+CEILING_CAPTION = (
+    "ceiling: the expected accuracy of the Bayes-optimal rule on noisy labels, "
+    "1 - noise. A finite test set can beat it by sampling error, as here."
+)
+
+LEARNED_CAPTION = (
+    "learned boundary: the median value where the prediction flips along the "
+    "column. (no flip near X): under half of the searched rows flip around the "
+    "true edge X. no flip found: that holds at every edge."
+)
+
 
 def _verdict_text(verdict: str) -> str:
     style = VERDICT_STYLES.get(verdict, "")
@@ -17,9 +28,16 @@ def _verdict_text(verdict: str) -> str:
 
 
 def make_run_table(results: Mapping[str, Any]) -> Table:
-    """Build a table of train and test accuracy and every suite's score."""
+    """Build a table of train and test accuracy and every suite's score.
+
+    When the test accuracy exceeds the ceiling, a caption explains why that is
+    possible.
+    """
     metrics = results.get("metrics", {})
     table = Table(title=f"fakegen run: {results.get('name', '')}", title_justify="left")
+    if metrics.get("bayes/gap", 0.0) < 0:
+        table.caption = CEILING_CAPTION
+        table.caption_justify = "left"
     table.add_column("suite")
     table.add_column("rows", justify="right")
     table.add_column("metric")
@@ -49,7 +67,12 @@ def make_constraint_table(results: Mapping[str, Any]) -> Table | None:
     if not verdicts:
         return None
     rules = {row["suite"]: row.get("rule", "") for row in results.get("suites", [])}
-    table = Table(title="constraints", title_justify="left")
+    table = Table(
+        title="constraints",
+        title_justify="left",
+        caption=LEARNED_CAPTION,
+        caption_justify="left",
+    )
     table.add_column("constraint")
     table.add_column("true rule")
     table.add_column("learned boundary")

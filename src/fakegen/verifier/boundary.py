@@ -180,15 +180,30 @@ def _number(value: float) -> str:
 
 
 def _learned_rule(constraint: Constraint, learned: dict[str, float]) -> str | None:
-    """Write the learned boundary as a rule; ``?`` marks an edge with no flip."""
+    """Write the learned boundary as a rule, or None when no edge flips.
+
+    A range whose prediction flips at one edge only reads, for example,
+    ``age <= 66.9 (no flip near 18.0)``: under half of the searched rows
+    change prediction anywhere in the bracket around the true low edge 18.
+    """
     if not learned:
         return None
     formatted = {edge: _number(value) for edge, value in learned.items()}
     if isinstance(constraint, Threshold):
         return f"{constraint.column.name} {constraint.op} {formatted['value']}"
     if isinstance(constraint, Range):
-        low, high = formatted.get("low", "?"), formatted.get("high", "?")
-        return f"{low} <= {constraint.column.name} <= {high}"
+        column = constraint.column.name
+        if "low" not in formatted:
+            return (
+                f"{column} <= {formatted['high']} "
+                f"(no flip near {_number(constraint.low)})"
+            )
+        if "high" not in formatted:
+            return (
+                f"{column} >= {formatted['low']} "
+                f"(no flip near {_number(constraint.high)})"
+            )
+        return f"{formatted['low']} <= {column} <= {formatted['high']}"
     offset = learned["offset"]
     sign = "+" if offset >= 0 else "-"
     return (

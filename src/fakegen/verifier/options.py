@@ -28,9 +28,13 @@ RESERVED_SUITES = (
     UNSEEN_LITERALS,
 )
 
-# Keys whose value is a row count; the first two suites always run, the
-# others are skipped at 0.
-_REQUIRED_ROWS = ("test_rows", "suite_rows")
+# Row counts of the suites that always run, each with the reason the error
+# message gives: the test metrics and the verdicts come from them.
+_REQUIRED_ROWS = {
+    "test_rows": "the test/ metrics come from it",
+    "suite_rows": "each constraint's verdict rests on its suite",
+}
+# Row counts of the suites that are skipped at 0.
 _OPTIONAL_ROWS = (
     "boundary_rows",
     "extrapolation_rows",
@@ -89,8 +93,9 @@ def check_verifier_options(cfg: Mapping[str, Any]) -> VerifierOptions:
             f"{', '.join(sorted(known))}."
         )
     options = VerifierOptions(**cfg)
-    for key in _REQUIRED_ROWS:
-        _check_integer(options, key, minimum=10)
+    for key, use in _REQUIRED_ROWS.items():
+        reason = f". Unlike the optional suites, it is never skipped: {use}"
+        _check_integer(options, key, minimum=10, reason=reason)
     for key in _OPTIONAL_ROWS:
         _check_integer(options, key, minimum=0)
     _check_integer(options, "search_points", minimum=3)
@@ -143,9 +148,12 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _check_integer(options: VerifierOptions, key: str, *, minimum: int) -> None:
+def _check_integer(
+    options: VerifierOptions, key: str, *, minimum: int, reason: str = ""
+) -> None:
     value = getattr(options, key)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(
-            f"verifier.{key} is {value!r}; give an integer of {minimum} or more."
+            f"verifier.{key} is {value!r}; give an integer of {minimum} or more"
+            f"{reason}."
         )

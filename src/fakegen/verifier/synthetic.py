@@ -250,7 +250,9 @@ def _score_in_distribution(result, test, predictions, noise) -> dict[str, Any]:
     metrics["test/rule_agreement_low"] = clean["low"]
     metrics["test/rule_agreement_high"] = clean["high"]
     # Flipping a share ``noise`` of labels at random caps any model's expected
-    # accuracy on noisy labels at 1 - noise: the rule itself scores that.
+    # accuracy on noisy labels at 1 - noise: the rule itself scores that. A
+    # finite test set can beat the expectation by sampling error, so the gap
+    # is signed and negative then.
     metrics["bayes/accuracy"] = 1.0 - noise
     metrics["bayes/gap"] = metrics["bayes/accuracy"] - noisy["score"]
     return {"suite": IN_DISTRIBUTION, "rule": "", **clean}
