@@ -207,9 +207,9 @@ def test_derived_matches_pandas(tolerance, seed):
 
 
 @PROPERTY
-# Below a bound of about 300 almost every applicant satisfies the ratio, so
-# breaking rows become too rare for the generator's redraws to find.
-@given(bound=st.integers(300, 900), seed=st.integers(0, 10**6))
+# Near a bound of 200 only about 3% of drawn applicants break the rule, a rare
+# region the generator reaches by oversampling candidates.
+@given(bound=st.integers(200, 900), seed=st.integers(0, 10**6))
 def test_expression_matches_pandas(bound, seed):
     text = f"income / (age + 10) >= {bound} or city == 'Oslo'"
     spec = {"type": "expression", "expression": text}

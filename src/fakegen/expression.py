@@ -289,7 +289,7 @@ class _Compiler:
         for item in node.elts:
             if _constant_kind(item.value) != kind:
                 raise self.fail(
-                    f"the list {self.source(node)} holds {item.value!r}, which is "
+                    f"the list {self.source(node)} contains {item.value!r}, which is "
                     f"not a {kind} value as {self.source(left_node)!r} is; use only "
                     f"{kind} constants in the list."
                 )
@@ -315,8 +315,9 @@ class _Compiler:
         values = self.vocabularies[name_node.id]
         if constant.value not in values:
             raise self.fail(
-                f"{constant.value!r} is not a value column {name_node.id!r} "
-                f"takes; its values are {', '.join(values)}. Use one of them."
+                f"column {name_node.id!r} never takes the value "
+                f"{constant.value!r}; its values are {', '.join(values)}. Use one "
+                "of them."
             )
 
     def visit_Call(self, node: ast.Call):
