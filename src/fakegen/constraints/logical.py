@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from fakegen.constraints.base import Constraint, require_list
+from fakegen.constraints.base import Constraint, probe_feasible, require_list
 from fakegen.errors import ConfigError, InfeasibleError
 from fakegen.expression import (
     BOOLEAN,
@@ -21,15 +21,10 @@ from fakegen.expression import (
     column_vocabularies,
     compile_expression,
 )
-from fakegen.frame import Frame, Table, take_rows
+from fakegen.frame import Table, take_rows
 
 #: Kept for callers that imported it from here.
 schema_types = column_types
-
-#: Rows drawn from the column samplers to probe whether a rule can go both ways.
-PROBE_ROWS = 20_000
-#: Seed of the probe draw, fixed so the same config always passes or fails.
-PROBE_SEED = 0
 
 
 def compile_condition(text: Any, schema, *, key: str) -> Expression:
@@ -41,34 +36,6 @@ def compile_condition(text: Any, schema, *, key: str) -> Expression:
         expect=BOOLEAN,
         vocabularies=column_vocabularies(schema),
     )
-
-
-def probe_feasible(constraint: Constraint, *, key: str, rule: str) -> None:
-    """Raise InfeasibleError when a probe draw shows ``constraint`` is one-sided.
-
-    The columns of ``constraint`` are drawn PROBE_ROWS times from their
-    samplers. A rule that holds on every drawn row gives no row to break it,
-    and one that holds on none gives no row to satisfy it. A hard constraint
-    only needs rows that satisfy it.
-    """
-    rng = np.random.default_rng(PROBE_SEED)
-    arrays = {
-        name: constraint.schema[name].draw(PROBE_ROWS, rng)
-        for name in constraint.columns
-    }
-    held = constraint.check(Frame(arrays, constraint.schema))
-    if not held.any():
-        raise InfeasibleError(
-            f"{key} is {rule!r}, which holds on none of {PROBE_ROWS} rows drawn "
-            "from the column samplers, so no row can satisfy it. Loosen the "
-            "rule, or widen the ranges of the columns it uses."
-        )
-    if held.all() and not constraint.hard:
-        raise InfeasibleError(
-            f"{key} is {rule!r}, which holds on every one of {PROBE_ROWS} rows "
-            "drawn from the column samplers, so no row can break it. Tighten "
-            "the rule so that some rows break it."
-        )
 
 
 class ExpressionConstraint(Constraint):
