@@ -84,7 +84,7 @@ def solve(
         targeted = round_number >= TARGETED_AFTER
         if targeted and len(pending) * CANDIDATES <= MAX_CANDIDATES:
             fitted = _oversample(
-                frame, constraints, wanted, pending, wrong, names, placement, rng
+                frame, constraints, wanted, near, pending, wrong, names, placement, rng
             )
             pending, wrong = pending[~fitted], [missed[~fitted] for missed in wrong]
         for j, constraint in enumerate(constraints):
@@ -136,18 +136,24 @@ def _unmet(frame, constraints, wanted, pending, names, placement):
     return pending[keep], [missed[keep] for missed in wrong]
 
 
-def _oversample(frame, constraints, wanted, pending, wrong, names, placement, rng):
+def _oversample(
+    frame, constraints, wanted, near, pending, wrong, names, placement, rng
+):
     """Give each pending row the first of many fresh candidates that fits.
 
     A candidate copies the row and redraws the columns of the constraints the
     row misses, as a repair does, so taking the first candidate that meets
-    every requirement is rejection sampling done in bulk. Returns a mask of the
-    pending rows that got one.
+    every requirement is rejection sampling done in bulk. Rows that miss a
+    constraint they must meet within the margin band are left to placement,
+    which fresh draws would undo. Returns a mask of the pending rows that got
+    a candidate.
     """
     fitted = np.zeros(len(pending), dtype=bool)
     missed = np.stack(wrong, axis=1)
-    for pattern in np.unique(missed, axis=0):
-        members = np.flatnonzero((missed == pattern).all(axis=1))
+    placed = np.stack([mask[pending] for mask in near], axis=1)
+    drawable = ~(missed & placed).any(axis=1)
+    for pattern in np.unique(missed[drawable], axis=0):
+        members = np.flatnonzero(drawable & (missed == pattern).all(axis=1))
         rows = pending[members]
         redrawn = sorted(
             {name for j in np.flatnonzero(pattern) for name in constraints[j].columns}
