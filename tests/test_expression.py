@@ -70,18 +70,50 @@ def test_expression_reports_columns():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("age >=", "k is 'age >=', which does not parse"),
+        (
+            "age >=",
+            "k is 'age >=', which ends before the expression is complete; "
+            "finish it after 'age >='.",
+        ),
+        (
+            "age > 30 and",
+            "k is 'age > 30 and', which ends before the expression is complete; "
+            "finish it after 'age > 30 and'.",
+        ),
+        (
+            "age 3",
+            "k is 'age 3', which does not parse: invalid syntax at column 5, "
+            "at '3'. Fix the expression there.",
+        ),
         (
             "agee > 3",
             "unknown column 'agee'; known columns are age, city, income, member. "
             "Did you mean 'age'?",
         ),
         ("__import__('os')", "unknown function '__import__'"),
+        (
+            "__import__('os').system('x') > 0",
+            "unknown function \"__import__('os').system\"; the functions are "
+            "abs, log, exp, sqrt, min, max.",
+        ),
+        ("(lambda x: x)(age) > 3", "unknown function 'lambda x: x'; the functions"),
+        ("abs(x=age) > 1", "'abs(x=age)' passes a keyword argument"),
         ("age.real > 1", "'age.real' is not part of the expression language"),
         ("city > 'A'", "literal values support only == and !=."),
         ("city + 1 > 2", "arithmetic needs number values, got a literal value."),
         ("age == 'x'", "cannot compare a number value with a literal value."),
         ("age in [x]", "'in' needs a list of constants"),
+        (
+            "city in ['Rome', 3]",
+            "the list ['Rome', 3] contains 3, which is not a literal value as 'city' "
+            "is; use only literal constants in the list.",
+        ),
+        (
+            "age in [20, 30, 'x']",
+            "the list [20, 30, 'x'] contains 'x', which is not a number value as "
+            "'age' is; use only number constants in the list.",
+        ),
+        ("member in [True, 1]", "contains 1, which is not a boolean value"),
         ("abs(age, 2) > 1", "abs() takes 1 argument(s), got 2."),
         ("lambda: 1", "is not part of the expression language"),
         ("[a for a in age]", "is not part of the expression language"),
@@ -89,14 +121,22 @@ def test_expression_reports_columns():
         ("", "k is ''; give an expression as a string."),
     ],
     ids=[
+        "ends-early",
+        "ends-after-and",
         "syntax",
         "typo",
         "dunder-call",
+        "dunder-attribute-call",
+        "lambda-call",
+        "keyword-argument",
         "attribute",
         "literal-order",
         "literal-arithmetic",
         "mixed-compare",
         "in-name",
+        "in-mixed-literal",
+        "in-mixed-number",
+        "in-mixed-boolean",
         "arity",
         "lambda",
         "comprehension",
@@ -107,3 +147,20 @@ def test_expression_reports_columns():
 def test_expression_rejects(text, message):
     with pytest.raises(ExpressionError, match=re.escape(message)):
         compile_expression(text, SCHEMA, key="k", expect="boolean")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["city == 'Atlantis'", "'Atlantis' != city", "city in ['Rome', 'Atlantis']"],
+    ids=["equal", "not-equal-reversed", "in"],
+)
+def test_expression_rejects_unknown_literal(text):
+    vocabularies = {"city": ("Oslo", "Paris", "Rome")}
+    message = (
+        f"k is {text!r}: column 'city' never takes the value 'Atlantis'; its "
+        "values are Oslo, Paris, Rome. Use one of them."
+    )
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        compile_expression(
+            text, SCHEMA, key="k", expect="boolean", vocabularies=vocabularies
+        )

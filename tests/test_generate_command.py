@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,6 +119,120 @@ def test_generate_bad_input_one_line(tmp_path, args, message):
     assert len(errors) == 1
     assert message in errors[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_output_under_file_one_line(tmp_path):
+    (tmp_path / "f").write_text("kept")
+    completed = generate("generator.rows=100", "output=f/z.csv", cwd=tmp_path)
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1
+    message = (
+        "output is 'f/z.csv', but 'f' is a file, not a folder; choose an output "
+        "path under a folder, or move the file away."
+    )
+    assert re.search(re.escape(message), errors[0])
+    assert (tmp_path / "f").read_text() == "kept"
+
+
+def test_generate_output_folder_one_line(tmp_path):
+    (tmp_path / "d.csv").mkdir()
+    completed = generate("generator.rows=100", "output=d.csv", cwd=tmp_path)
+
+    assert completed.returncode == 1
+    message = (
+        "output is 'd.csv', which is a folder; give a file path inside it, such "
+        "as output=d.csv/table.parquet."
+    )
+    assert re.search(re.escape(message), completed.stderr)
+    assert "Traceback" not in completed.stderr
+
+
+def test_generate_help_names_command(tmp_path):
+    completed = generate("--help", cwd=tmp_path)
+
+    assert completed.returncode == 0, completed.stderr
+    first = completed.stdout.splitlines()[0]
+    assert first.startswith("fakegen-generate writes a synthetic table")
+    assert "powered by Hydra" not in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["constraint=expression", "constraint.expression='age >= 0'"],
+            "constraint.constraints.custom.expression is 'age >= 0', which holds "
+            "on every one of 20000 rows drawn from the column samplers, so no row "
+            "can break it. Tighten the rule so that some rows break it.",
+        ),
+        (
+            ["constraint=expression", "constraint.expression='exp(income) > 1'"],
+            "constraint.constraints.custom.expression is 'exp(income) > 1', which "
+            "holds on every one of 20000 rows drawn",
+        ),
+        (
+            ["constraint=expression", "constraint.expression='age > 30 and age < 30'"],
+            "constraint.constraints.custom.expression is 'age > 30 and age < 30', "
+            "which holds on none of 20000 rows drawn from the column samplers, so "
+            "no row can satisfy it. Loosen the rule, or widen the ranges of the "
+            "columns it uses.",
+        ),
+        (
+            ["constraint=expression", "constraint.expression=\"city in ['Atlantis']\""],
+            "constraint.constraints.custom.expression is \"city in ['Atlantis']\": "
+            "column 'city' never takes the value 'Atlantis'; its values are "
+            "Berlin, Lisbon, Madrid, Paris, Rome, Vienna, Warsaw, Oslo. Use one "
+            "of them.",
+        ),
+        (
+            [
+                "constraint=expression",
+                "constraint.expression=\"city in ['Berlin', 3]\"",
+            ],
+            "the list ['Berlin', 3] contains 3, which is not a literal value as 'city' "
+            "is; use only literal constants in the list.",
+        ),
+        (
+            ["constraint.label_rule='working_age or nope'"],
+            "constraint.label_rule is 'working_age or nope': unknown column "
+            "'working_age'",
+        ),
+        (
+            ["constraint.label_rule='age > 200'"],
+            "constraint.label_rule is 'age > 200', which holds on none of 20000 rows",
+        ),
+        (
+            [
+                "constraint=implication",
+                "constraint.constraints.young_students.then='age >= 0'",
+            ],
+            "constraint.constraints.young_students is \"if employment == 'student' "
+            'then age >= 0", which holds on every one of 20000 rows',
+        ),
+    ],
+    ids=[
+        "always-true",
+        "overflow",
+        "never-true",
+        "unknown-literal",
+        "mixed-list",
+        "label-rule-key",
+        "label-rule-never-true",
+        "implication-always-true",
+    ],
+)
+def test_fakegen_one_sided_rule_one_line(fakegen, tmp_path, args, message):
+    completed = fakegen("tracker=none", "generator.rows=2000", *args)
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    errors = [line for line in completed.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1
+    assert re.search(re.escape(message), errors[0])
+    assert "Could not generate" not in completed.stderr
 
 
 def test_fakegen_contradictory_set_exits_one(fakegen, tmp_path):

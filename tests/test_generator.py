@@ -216,3 +216,20 @@ def test_label_of_accepts_string_columns():
     labels = generator.label_of(plain)
     np.testing.assert_array_equal(labels[1:], data.y_clean[1:])
     assert labels[0] == 0
+
+
+@pytest.mark.parametrize("seed", range(5), ids=lambda seed: f"seed{seed}")
+def test_sample_breaking_reaches_rare_region(seed):
+    # About 0.8% of drawn applicants break this rule: plain redraws of the
+    # last few rows stall on it, while bulk candidates find them.
+    text = "income / (age + 10) >= 150 or city == 'Oslo'"
+    spec = {"type": "expression", "expression": text}
+    generator = make_generator(APPLICANT, {"constraints": {"rule": spec}})
+    (constraint,) = generator.label_constraints
+
+    broken = generator.sample_breaking(300, np.random.default_rng(seed), constraint)
+    labelled = generator.sample(300, np.random.default_rng(seed))
+
+    assert not constraint.check(broken.X).any()
+    assert len(broken.X) == 300
+    np.testing.assert_array_equal(constraint.check(labelled.X), labelled.y_clean == 1)

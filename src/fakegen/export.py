@@ -122,6 +122,22 @@ def output_format(path: Path) -> str:
     return kind
 
 
+def check_output_path(path: Path) -> None:
+    """Raise ConfigError when ``path`` is a folder or lies under a regular file."""
+    if path.is_dir():
+        raise ConfigError(
+            f"output is {str(path)!r}, which is a folder; give a file path inside "
+            f"it, such as output={path / 'table.parquet'}."
+        )
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise ConfigError(
+                f"output is {str(path)!r}, but {str(parent)!r} is a file, not a "
+                "folder; choose an output path under a folder, or move the "
+                "file away."
+            )
+
+
 def check_export_options(cfg: Mapping[str, Any]) -> tuple[int, int, int, bool]:
     """Return seed, rows, chunk_rows and clean_label, checked."""
     values = {}
@@ -152,6 +168,7 @@ def export(cfg: Mapping[str, Any]) -> int:
     seed, rows, chunk_rows, clean_label = check_export_options(cfg)
     path = Path(str(cfg.get("output")))
     output_format(path)
+    check_output_path(path)
     generator = make_generator(generator_cfg, cfg.get("constraint") or {})
     chunks = iter_chunks(
         generator, rows, chunk_rows=chunk_rows, seed=seed, clean_label=clean_label

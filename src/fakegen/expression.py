@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import difflib
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,14 +86,26 @@ class Expression:
         return np.broadcast_to(np.asarray(result), (len(df),))
 
 
+def column_vocabularies(schema: Mapping[str, Column]) -> dict[str, tuple[str, ...]]:
+    """Map each literal column of ``schema`` to the values it can take."""
+    return {name: column.values for name, column in schema.items() if column.is_literal}
+
+
 def compile_expression(
-    text: str, schema: Mapping[str, str], *, key: str, expect: str | None = None
+    text: str,
+    schema: Mapping[str, str],
+    *,
+    key: str,
+    expect: str | None = None,
+    vocabularies: Mapping[str, Sequence[str]] | None = None,
 ) -> Expression:
     """Parse ``text`` and check it against ``schema`` (column name to value type).
 
     Raises :class:`ExpressionError` naming ``key`` when the text does not parse,
     uses a construct outside the language, names an unknown column, mixes types,
-    or does not produce the ``expect`` type.
+    or does not produce the ``expect`` type. When ``vocabularies`` maps literal
+    columns to their values, a string compared with such a column by ``==``,
+    ``!=``, ``in`` or ``not in`` must be one of those values.
     """
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError(f"{key} is {text!r}; give an expression as a string.")
@@ -104,11 +116,8 @@ def compile_expression(
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(
-            f"{key} is {text!r}, which does not parse: {exc.msg} at column "
-            f"{exc.offset}."
-        ) from exc
-    compiler = _Compiler(schema, key=key, text=text)
+        raise ExpressionError(_syntax_message(text, exc, key=key)) from exc
+    compiler = _Compiler(schema, key=key, text=text, vocabularies=vocabularies)
     kind, evaluate, columns = compiler.visit(tree.body)
     if expect is not None and kind != expect:
         raise ExpressionError(
@@ -120,23 +129,48 @@ def compile_expression(
     )
 
 
+def _syntax_message(text: str, exc: SyntaxError, *, key: str) -> str:
+    """Say where ``text`` stops parsing, or that it ends before it is complete."""
+    stripped = text.strip()
+    # Python reports offset 0 (or none) when the parser ran out of input.
+    if not exc.offset or exc.offset > len(stripped):
+        return (
+            f"{key} is {text!r}, which ends before the expression is complete; "
+            f"finish it after {stripped[-20:]!r}."
+        )
+    return (
+        f"{key} is {text!r}, which does not parse: {exc.msg} at column "
+        f"{exc.offset}, at {stripped[exc.offset - 1 :]!r}. Fix the expression there."
+    )
+
+
 class _Compiler:
     """Turn whitelisted AST nodes into (type, evaluator, columns) triples."""
 
-    def __init__(self, schema: Mapping[str, str], *, key: str, text: str) -> None:
+    def __init__(
+        self,
+        schema: Mapping[str, str],
+        *,
+        key: str,
+        text: str,
+        vocabularies: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.schema = schema
         self.key = key
         self.text = text
+        self.vocabularies = vocabularies or {}
 
     def fail(self, what: str) -> ExpressionError:
         return ExpressionError(f"{self.key} is {self.text!r}: {what}")
 
+    def source(self, node: ast.AST) -> str:
+        """Return the text of ``node`` as the user wrote it."""
+        return ast.get_source_segment(self.text.strip(), node) or type(node).__name__
+
     def visit(self, node: ast.AST) -> tuple[str, Evaluator, set[str]]:
         method = getattr(self, f"visit_{type(node).__name__}", None)
         if method is None:
-            snippet = (
-                ast.get_source_segment(self.text.strip(), node) or type(node).__name__
-            )
+            snippet = self.source(node)
             raise self.fail(
                 f"{snippet!r} is not part of the expression language. Use "
                 "arithmetic, comparisons, 'in [...]', and/or/not, and the "
@@ -211,17 +245,21 @@ class _Compiler:
 
     def visit_Compare(self, node: ast.Compare):
         kind, left, columns = self.visit(node.left)
+        left_node = node.left
         checks = []
         for op_node, right_node in zip(node.ops, node.comparators, strict=True):
             if isinstance(op_node, (ast.In, ast.NotIn)):
-                check, right_kind = self.membership(left, right_node, op_node), None
+                check = self.membership(kind, left, left_node, right_node, op_node)
+                right_kind = None
             else:
                 right_kind, right, cols = self.visit(right_node)
                 columns |= cols
                 check = self.comparison(kind, left, op_node, right_kind, right)
+                self.check_literal(left_node, right_node)
+                self.check_literal(right_node, left_node)
             checks.append(check)
             if right_kind is not None:
-                kind, left = right_kind, right
+                kind, left, left_node = right_kind, right, right_node
 
         def evaluate_chain(df: Table) -> np.ndarray:
             result = checks[0](df)
@@ -241,13 +279,21 @@ class _Compiler:
             raise self.fail(f"{left_kind} values support only == and !=.")
         return lambda df: op(left(df), right(df))
 
-    def membership(self, left, node: ast.AST, op_node: ast.AST):
+    def membership(self, kind, left, left_node, node: ast.AST, op_node: ast.AST):
         if not isinstance(node, (ast.List, ast.Tuple, ast.Set)) or not all(
             isinstance(item, ast.Constant) for item in node.elts
         ):
             raise self.fail(
                 "'in' needs a list of constants, such as ['Paris', 'Rome']."
             )
+        for item in node.elts:
+            if _constant_kind(item.value) != kind:
+                raise self.fail(
+                    f"the list {self.source(node)} contains {item.value!r}, which is "
+                    f"not a {kind} value as {self.source(left_node)!r} is; use only "
+                    f"{kind} constants in the list."
+                )
+            self.check_literal(left_node, item)
         options = [item.value for item in node.elts]
         negate = isinstance(op_node, ast.NotIn)
 
@@ -257,12 +303,34 @@ class _Compiler:
 
         return evaluate_membership
 
+    def check_literal(self, name_node: ast.AST, constant: ast.AST) -> None:
+        """Reject a string that the literal column ``name_node`` never takes."""
+        if not (
+            isinstance(name_node, ast.Name)
+            and name_node.id in self.vocabularies
+            and isinstance(constant, ast.Constant)
+            and isinstance(constant.value, str)
+        ):
+            return
+        values = self.vocabularies[name_node.id]
+        if constant.value not in values:
+            raise self.fail(
+                f"column {name_node.id!r} never takes the value "
+                f"{constant.value!r}; its values are {', '.join(values)}. Use one "
+                "of them."
+            )
+
     def visit_Call(self, node: ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else None
-        if name not in FUNCTIONS or node.keywords:
+        if name not in FUNCTIONS:
             raise self.fail(
-                f"unknown function {name or ast.dump(node.func)!r}; the functions "
+                f"unknown function {self.source(node.func)!r}; the functions "
                 f"are {', '.join(FUNCTIONS)}."
+            )
+        if node.keywords:
+            raise self.fail(
+                f"{self.source(node)!r} passes a keyword argument; give "
+                f"{name}() positional arguments only."
             )
         arity, function = FUNCTIONS[name]
         if len(node.args) != arity:
@@ -280,3 +348,14 @@ class _Compiler:
     def require(self, kind: str, expected: str, where: str) -> None:
         if kind != expected:
             raise self.fail(f"{where} needs {expected} values, got a {kind} value.")
+
+
+def _constant_kind(value: object) -> str | None:
+    """Return the value type of a constant in the list of an ``in`` test."""
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, (int, float)):
+        return NUMBER
+    if isinstance(value, str):
+        return LITERAL
+    return None

@@ -12,7 +12,7 @@ import pandas as pd
 
 from fakegen.columns import Column, make_column
 from fakegen.constraints import Constraint, make_constraints
-from fakegen.constraints.logical import ExpressionConstraint
+from fakegen.constraints.logical import ExpressionConstraint, LabelRule
 from fakegen.errors import ConfigError
 from fakegen.frame import Frame
 from fakegen.solver import BREAK, HOLD, Placement, solve
@@ -268,10 +268,8 @@ def make_generator(
     rule_text = constraint_cfg.get("label_rule")
     label_rule = None
     if rule_text is not None:
-        label_rule = ExpressionConstraint(
-            "label_rule", expression=rule_text, schema=schema, key="constraint"
-        )
-        label_rule.key = "constraint.label_rule"
+        label_rule = LabelRule(rule_text, schema=schema)
+        label_rule.check_feasible()
     elif not any(not c.hard for c in constraints):
         raise ConfigError(
             "constraint.constraints has no label constraint, so every row would "

@@ -28,6 +28,12 @@ TARGETED_AFTER = 20
 #: Pending rows are copied out for checking once they are fewer than
 #: 1 / TAKE_BELOW of the table.
 TAKE_BELOW = 4
+#: Fresh candidates drawn per pending row once few rows remain, and the cap on
+#: candidates per round. Redrawing one row per round finds a region of 1% of
+#: draws only after about 100 rounds, which reads as a stall, while a block of
+#: candidates finds it in one round.
+CANDIDATES = 1000
+MAX_CANDIDATES = 250_000
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,11 @@ def solve(
         if stalled >= STALL_ROUNDS:
             break
         targeted = round_number >= TARGETED_AFTER
+        if targeted and len(pending) * CANDIDATES <= MAX_CANDIDATES:
+            fitted = _oversample(
+                frame, constraints, wanted, near, pending, wrong, names, placement, rng
+            )
+            pending, wrong = pending[~fitted], [missed[~fitted] for missed in wrong]
         for j, constraint in enumerate(constraints):
             rows = pending[wrong[j]]
             if len(rows):
@@ -123,6 +134,47 @@ def _unmet(frame, constraints, wanted, pending, names, placement):
         wrong.append(missed)
     keep = np.flatnonzero(unresolved)
     return pending[keep], [missed[keep] for missed in wrong]
+
+
+def _oversample(
+    frame, constraints, wanted, near, pending, wrong, names, placement, rng
+):
+    """Give each pending row the first of many fresh candidates that fits.
+
+    A candidate copies the row and redraws the columns of the constraints the
+    row misses, as a repair does, so taking the first candidate that meets
+    every requirement is rejection sampling done in bulk. Rows that miss a
+    constraint they must meet within the margin band are left to placement,
+    which fresh draws would undo. Returns a mask of the pending rows that got
+    a candidate.
+    """
+    fitted = np.zeros(len(pending), dtype=bool)
+    missed = np.stack(wrong, axis=1)
+    placed = np.stack([mask[pending] for mask in near], axis=1)
+    drawable = ~(missed & placed).any(axis=1)
+    for pattern in np.unique(missed[drawable], axis=0):
+        members = np.flatnonzero(drawable & (missed == pattern).all(axis=1))
+        rows = pending[members]
+        redrawn = sorted(
+            {name for j in np.flatnonzero(pattern) for name in constraints[j].columns}
+        )
+        ids = np.repeat(rows, CANDIDATES)
+        candidates = frame.take(ids, names)
+        for name in redrawn:
+            candidates.arrays[name] = frame.schema[name].draw(len(ids), rng)
+
+        every = np.arange(len(ids))
+        required = [w[ids] for w in wanted]
+        unmet, _ = _unmet(candidates, constraints, required, every, names, placement)
+        fits = np.ones(len(ids), dtype=bool)
+        fits[unmet] = False
+        fits = fits.reshape(len(rows), CANDIDATES)
+        found = fits.any(axis=1)
+        chosen = (np.arange(len(rows)) * CANDIDATES + fits.argmax(axis=1))[found]
+        for name in redrawn:
+            frame.arrays[name][rows[found]] = candidates.arrays[name][chosen]
+        fitted[members[found]] = True
+    return fitted
 
 
 def _place_near(frame, constraints, wanted, rng, placement) -> list[np.ndarray]:

@@ -8,7 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from fakegen.constraints.base import Constraint, require_column, require_number
+from fakegen.constraints.base import (
+    Constraint,
+    probe_feasible,
+    require_column,
+    require_number,
+)
 from fakegen.constraints.numeric import (
     OPERATORS,
     check_operator,
@@ -237,6 +242,9 @@ class Derived(Constraint):
 
     def describe(self) -> str:
         return f"|{self.column.name} - ({self.formula.text})| <= {self.tolerance:g}"
+
+    def check_feasible(self) -> None:
+        probe_feasible(self, key=self.key, rule=self.describe(), placed_to_hold=True)
 
     def gap(self, df: Table) -> np.ndarray:
         """Return ``column - formula`` per row."""

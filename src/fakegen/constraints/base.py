@@ -8,8 +8,13 @@ from typing import Any
 import numpy as np
 
 from fakegen.columns import Column
-from fakegen.errors import ConfigError
-from fakegen.frame import Table, assign, assign_codes
+from fakegen.errors import ConfigError, InfeasibleError
+from fakegen.frame import Frame, Table, assign, assign_codes
+
+#: Rows drawn from the column samplers to probe whether a rule can go both ways.
+PROBE_ROWS = 20_000
+#: Seed of the probe draw, fixed so the same config always passes or fails.
+PROBE_SEED = 0
 
 
 class Constraint:
@@ -150,3 +155,34 @@ def require_list(value: Any, *, key: str, what: str) -> list[Any]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
         raise ConfigError(f"{key} is {value!r}; give a non-empty list of {what}.")
     return list(value)
+
+
+def probe_feasible(
+    constraint: Constraint, *, key: str, rule: str, placed_to_hold: bool = False
+) -> None:
+    """Raise InfeasibleError when a probe draw shows ``constraint`` is one-sided.
+
+    The columns of ``constraint`` are drawn PROBE_ROWS times from their
+    samplers. A rule that holds on every drawn row gives no row to break it,
+    and one that holds on none gives no row to satisfy it. A hard constraint
+    only needs rows that satisfy it. With ``placed_to_hold``, the constraint
+    places satisfying rows itself, so only a rule that always holds fails.
+    """
+    rng = np.random.default_rng(PROBE_SEED)
+    arrays = {
+        name: constraint.schema[name].draw(PROBE_ROWS, rng)
+        for name in constraint.columns
+    }
+    held = constraint.check(Frame(arrays, constraint.schema))
+    if not held.any() and not placed_to_hold:
+        raise InfeasibleError(
+            f"{key} is {rule!r}, which holds on none of {PROBE_ROWS} rows drawn "
+            "from the column samplers, so no row can satisfy it. Loosen the "
+            "rule, or widen the ranges of the columns it uses."
+        )
+    if held.all() and not constraint.hard:
+        raise InfeasibleError(
+            f"{key} is {rule!r}, which holds on every one of {PROBE_ROWS} rows "
+            "drawn from the column samplers, so no row can break it. Tighten "
+            "the rule so that some rows break it."
+        )

@@ -12,9 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from fakegen.constraints.base import Constraint, require_list
+from fakegen.constraints.base import Constraint, probe_feasible, require_list
 from fakegen.errors import ConfigError, InfeasibleError
-from fakegen.expression import BOOLEAN, Expression, column_types, compile_expression
+from fakegen.expression import (
+    BOOLEAN,
+    Expression,
+    column_types,
+    column_vocabularies,
+    compile_expression,
+)
 from fakegen.frame import Table, take_rows
 
 #: Kept for callers that imported it from here.
@@ -23,7 +29,13 @@ schema_types = column_types
 
 def compile_condition(text: Any, schema, *, key: str) -> Expression:
     """Compile one boolean condition over the columns of ``schema``."""
-    return compile_expression(text, column_types(schema), key=key, expect=BOOLEAN)
+    return compile_expression(
+        text,
+        column_types(schema),
+        key=key,
+        expect=BOOLEAN,
+        vocabularies=column_vocabularies(schema),
+    )
 
 
 class ExpressionConstraint(Constraint):
@@ -33,11 +45,16 @@ class ExpressionConstraint(Constraint):
 
     def __init__(self, name, *, expression, schema, key, hard=False):
         super().__init__(name, hard=hard)
+        self._compile(expression, schema, key=f"{key}.expression")
+        self.key = key
+
+    def _compile(self, expression, schema, *, key: str) -> None:
         self.schema = schema
-        self.expression = compile_condition(expression, schema, key=f"{key}.expression")
+        self.expression = compile_condition(expression, schema, key=key)
         # Sort so redraws consume the random stream in a fixed order.
         self.columns = tuple(sorted(self.expression.columns))
-        self.key = key
+        #: Config key of the expression text, named in errors.
+        self.expression_key = key
 
     def describe(self) -> str:
         return self.expression.text
@@ -48,9 +65,19 @@ class ExpressionConstraint(Constraint):
     def check_feasible(self) -> None:
         if not self.columns:
             raise InfeasibleError(
-                f"{self.key}.expression is {self.expression.text!r}, which uses no "
+                f"{self.expression_key} is {self.expression.text!r}, which uses no "
                 "column, so it has the same value on every row. Refer to a column."
             )
+        probe_feasible(self, key=self.expression_key, rule=self.expression.text)
+
+
+class LabelRule(ExpressionConstraint):
+    """The custom rule under ``constraint.label_rule`` that gives the label."""
+
+    def __init__(self, expression, *, schema, key="constraint.label_rule"):
+        Constraint.__init__(self, "label_rule")
+        self._compile(expression, schema, key=key)
+        self.key = key
 
 
 class Implication(Constraint):
@@ -68,6 +95,9 @@ class Implication(Constraint):
 
     def describe(self) -> str:
         return f"if {self.when.text} then {self.then.text}"
+
+    def check_feasible(self) -> None:
+        probe_feasible(self, key=self.key, rule=self.describe())
 
     def check(self, df: Table) -> np.ndarray:
         return ~self.when.evaluate(df).astype(bool) | self.then.evaluate(df).astype(
@@ -108,6 +138,9 @@ class Conditions(Constraint):
         ]
         self.columns = tuple(sorted(set().union(*(c.columns for c in self.conditions))))
         self.key = key
+
+    def check_feasible(self) -> None:
+        probe_feasible(self, key=self.key, rule=self.describe())
 
     def count(self, df: Table) -> np.ndarray:
         """Return how many conditions hold per row."""
