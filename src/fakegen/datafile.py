@@ -254,14 +254,14 @@ def _warn_stray_text(X: pd.DataFrame) -> None:
         if n_numbers and n_numbers >= NUMERIC_SHARE * len(values):
             stray = values[parsed.isna()]
             log.warning(
-                "Column %r of generator.train holds %d values that are not numbers "
-                "(first %r) among %d numbers, so it is encoded as literals with %d "
+                "Column %r of generator.train is mostly numbers but has text in %d "
+                "of %d filled cells (first %r), so it is encoded as literals with %d "
                 "distinct values; fix those cells or leave them empty to keep the "
                 "column numeric",
                 column,
                 len(stray),
+                len(values),
                 stray.iloc[0],
-                n_numbers,
                 values.nunique(),
             )
 

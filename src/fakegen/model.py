@@ -308,9 +308,9 @@ def _check_classifier(estimator: Any, target: str) -> None:
     Estimators without scikit-learn tags pass here, because they may still be
     classifiers by duck typing; fit_model then checks that they set classes_.
     """
-    if is_classifier(estimator):
-        return
     try:
+        if is_classifier(estimator):
+            return
         declared = get_tags(estimator).estimator_type
     except (AttributeError, TypeError):
         return
