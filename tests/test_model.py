@@ -515,9 +515,7 @@ NOT_CLASSIFIER = (
         ),
     ],
 )
-def test_fakegen_unusable_model_or_labels_fail_in_one_line(
-    fakegen, tmp_path, overrides, message
-):
+def test_fakegen_unusable_model_fails_early(fakegen, tmp_path, overrides, message):
     completed = fakegen("tracker=none", *SMALL, *overrides)
 
     assert completed.returncode == 1
