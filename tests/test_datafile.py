@@ -321,4 +321,4 @@ def test_read_table_sqlite_unknown_table_lists_tables(tmp_path, penguins):
     with pytest.raises(DataFileError, match=re.escape(message)) as info:
         read_table(str(path), key="generator.train", table="nope")
 
-    assert str(info.value).endswith("its tables are penguins.")
+    assert str(info.value).endswith("set generator.table to one of penguins.")

@@ -110,8 +110,8 @@ def _read(path: Path, suffix: str, table: str | None, *, key: str) -> pd.DataFra
             )
         if table not in tables:
             raise DataFileError(
-                f"generator.table is {table!r}, but {path} has no such table; its "
-                f"tables are {', '.join(tables)}."
+                f"generator.table is {table!r}, but {path} has no such table; set "
+                f"generator.table to one of {', '.join(tables)}."
             )
         # The name was checked against sqlite_master above, so quoting it is safe.
         return pd.read_sql_query(f'SELECT * FROM "{table}"', connection)
