@@ -40,8 +40,8 @@ _SKLEARN_PARAMETER = re.compile(
 )
 _XGBOOST_PARAMETER = re.compile(r"[Pp]arameter (?:format for )?(?P<key>\w+)")
 _XGBOOST_UNUSED = re.compile(r"Parameters: \{ (?P<keys>[^}]*) \} are not used")
-#: How MultinomialNB, ComplementNB, CategoricalNB and chi2-based steps reject
-#: negative inputs (scikit-learn 1.9).
+#: Start of the message with which estimators that need counts, such as
+#: MultinomialNB in scikit-learn 1.9, reject negative inputs.
 _NEGATIVE_INPUT = re.compile(r"[Nn]egative values")
 
 
@@ -216,6 +216,12 @@ def fit_model(
     -------
     estimator
         The fitted ``estimator``.
+
+    Raises
+    ------
+    ConfigError
+        If the estimator rejects a parameter or negative inputs, or has no
+        ``classes_`` after fit, which means it is not a classifier.
     """
     if categorical is not None:
         _declare_categorical(estimator, categorical, cardinalities or {})
