@@ -243,7 +243,7 @@ def _warn_stray_text(X: pd.DataFrame) -> None:
     """Warn about text columns whose values are mostly numbers.
 
     Such a column is encoded as literals, so each distinct number becomes its
-    own category; usually a few cells hold a typo or a missing-value marker.
+    own category. Usually a few cells contain a typo or a missing-value marker.
     """
     for column in X.columns:
         values = X[column].dropna()
