@@ -177,3 +177,148 @@ def test_file_run_through_command(fakegen, tmp_path, penguins):
     assert results["name"] == "file-logreg-seed0"
     assert results["dataset"]["rows"] == 333
     assert "suite/sample/accuracy" in results["metrics"]
+
+
+@pytest.fixture
+def small_files(tmp_path):
+    """Write tables that each break one rule of generator=file, in ``tmp_path``."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "z": rng.normal(size=200)})
+    frame["y"] = (frame["x"] > 0).astype(int)
+    frame.to_csv(tmp_path / "ok.csv", index=False)
+    frame.assign(y=1).to_csv(tmp_path / "one.csv", index=False)
+    frame.assign(y=np.nan).to_csv(tmp_path / "unlabelled.csv", index=False)
+    text = frame.head(20).astype({"x": object})
+    text.loc[3, "x"] = "abc"
+    text.to_csv(tmp_path / "text.csv", index=False)
+    frame.head(20).assign(y=5).to_csv(tmp_path / "newlabel.csv", index=False)
+    sqlite3.connect(tmp_path / "empty.sqlite").close()
+    (tmp_path / "folder").mkdir()
+    return tmp_path
+
+
+FILE_MISTAKES = [
+    pytest.param(
+        ["generator.train=one.csv"],
+        "generator.train is 'one.csv', and its label column 'y' has only the "
+        "value 1; a classifier needs rows of two classes or more",
+        id="one-class",
+    ),
+    pytest.param(
+        ["generator.train=unlabelled.csv"],
+        "generator.train is 'unlabelled.csv', and its label column 'y' has no "
+        "value in any row; a classifier needs rows of two classes or more",
+        id="empty-label",
+    ),
+    pytest.param(
+        ["generator.train=ok.csv", "+generator.tests.holdout=text.csv"],
+        "generator.tests.holdout has 'abc' in column 'x', which is numeric in the "
+        "training file; replace it with a number or leave the cell empty.",
+        id="text-in-numeric-test-column",
+    ),
+    pytest.param(
+        ["generator.train=ok.csv", "+generator.tests.train=ok.csv"],
+        "generator.tests.train takes a name that the results table uses for its "
+        "own rows; the names train, test are reserved. Rename the test table.",
+        id="reserved-test-name",
+    ),
+    pytest.param(
+        ["generator.train=ok.csv", "+generator.tests.holdout=newlabel.csv"],
+        "generator.tests.holdout has label 5, which the training file never uses;",
+        id="new-test-label",
+    ),
+    pytest.param(
+        ["generator.train=empty.sqlite"],
+        "empty.sqlite is an SQLite file that contains no table; give a file with "
+        "the table to read.",
+        id="sqlite-without-table",
+    ),
+    pytest.param(
+        ["generator.train=ok.csv", "generator.table=nope"],
+        "generator.table is 'nope', but generator.table applies to SQLite files "
+        "only and no file given is one; remove it with ~generator.table.",
+        id="table-with-csv",
+    ),
+    pytest.param(
+        [],
+        "generator.train is missing; set generator.train=PATH.",
+        id="missing-train",
+    ),
+    pytest.param(
+        ["generator.train=folder"],
+        "generator.train is 'folder', a directory; give the path of a data file in it.",
+        id="directory",
+    ),
+    pytest.param(
+        ["generator.train=ok.csv", "constraint=threshold"],
+        "constraint.constraints is set (income_floor), but constraint.constraints "
+        "applies to synthetic tables; declare constraints over your columns in "
+        "verifier.constraints, and use constraint=none.",
+        id="synthetic-constraints",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), FILE_MISTAKES)
+def test_fakegen_file_mistake_fails_in_one_line(
+    fakegen, small_files, overrides, message
+):
+    completed = fakegen(
+        "generator=file", "generator.label=y", "tracker=none", *overrides
+    )
+
+    assert completed.returncode == 1
+    assert re.search(re.escape(message), completed.stderr), completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_fakegen_file_selects_no_constraints(fakegen, small_files):
+    completed = fakegen(
+        "generator=file", "generator.train=ok.csv", "generator.label=y", "tracker=none"
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    results = load_results(small_files / "run")
+    assert results["choices"]["constraint"] == "none"
+    assert results["config"]["constraint"]["constraints"] == {}
+
+
+def test_load_file_data_warns_numeric_column_with_text(tmp_path, caplog):
+    values = [str(v) for v in range(40)]
+    values[5] = "oops"
+    frame = pd.DataFrame({"x": values, "y": [0, 1] * 20})
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    cfg = {"train": str(tmp_path / "train.csv"), "label": "y"}
+
+    with caplog.at_level("WARNING", logger="fakegen.datafile"):
+        data = load_file_data(cfg)
+
+    assert not pd.api.types.is_numeric_dtype(data.train.X["x"])
+    message = (
+        "Column 'x' of generator.train is mostly numbers but has text in 1 of 40 "
+        "filled cells (first 'oops'), so it is encoded as literals with 40 "
+        "distinct values"
+    )
+    assert re.search(re.escape(message), caplog.text)
+
+
+def test_load_file_data_literal_column_does_not_warn(tmp_path, caplog):
+    frame = pd.DataFrame({"city": ["Rome", "Oslo", "12"] * 10, "y": [0, 1, 1] * 10})
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    cfg = {"train": str(tmp_path / "train.csv"), "label": "y"}
+
+    with caplog.at_level("WARNING", logger="fakegen.datafile"):
+        load_file_data(cfg)
+
+    assert "mostly numbers" not in caplog.text
+
+
+def test_read_table_sqlite_unknown_table_lists_tables(tmp_path, penguins):
+    path = tmp_path / "data.sqlite"
+    write_sqlite(penguins, path, "penguins")
+
+    message = "generator.table is 'nope', but"
+    with pytest.raises(DataFileError, match=re.escape(message)) as info:
+        read_table(str(path), key="generator.train", table="nope")
+
+    assert str(info.value).endswith("set generator.table to one of penguins.")

@@ -476,3 +476,105 @@ def test_logreg_learns_xor_only_with_interactions(fakegen, tmp_path):
         (verdict,) = results["verdicts"].values()
         verdicts[results["config"]["encoder"]["interactions"]] = verdict
     assert verdicts == {True: "learned", False: "not_learned"}
+
+
+NOT_CLASSIFIER = (
+    "but fakegen trains and scores a classifier; name a classifier such as "
+    "sklearn.ensemble.RandomForestClassifier."
+)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        pytest.param(
+            ["model._target_=sklearn.linear_model.LinearRegression"],
+            "model._target_ is 'sklearn.linear_model.LinearRegression', a "
+            f"regressor, {NOT_CLASSIFIER}",
+            id="regressor",
+        ),
+        pytest.param(
+            ["model._target_=sklearn.cluster.KMeans"],
+            "model._target_ is 'sklearn.cluster.KMeans', a clusterer, "
+            f"{NOT_CLASSIFIER}",
+            id="clusterer",
+        ),
+        pytest.param(
+            ["~model", "+model._target_=sklearn.naive_bayes.MultinomialNB"],
+            "model._target_='sklearn.naive_bayes.MultinomialNB' failed "
+            "to fit: Negative values in data passed to MultinomialNB (input X). It "
+            "accepts only inputs of 0 or more; set encoder.scaling=minmax.",
+            id="negative-inputs",
+        ),
+        pytest.param(
+            ["generator.rows=100", "generator.balance=0.001"],
+            "generator.balance is 0.001 and generator.rows is 100, so every training "
+            "row has label 0, but a classifier needs both classes; move "
+            "generator.balance towards 0.5 or raise generator.rows.",
+            id="one-class",
+        ),
+    ],
+)
+def test_fakegen_unusable_model_fails_early(fakegen, tmp_path, overrides, message):
+    completed = fakegen("tracker=none", *SMALL, *overrides)
+
+    assert completed.returncode == 1
+    errors = _error_lines(completed)
+    assert len(errors) == 1, completed.stdout + completed.stderr
+    assert re.search(re.escape(message), errors[0])
+    assert "Traceback" not in completed.stdout + completed.stderr
+
+
+def test_fakegen_multinomial_nb_trains_with_minmax(fakegen, tmp_path):
+    completed = fakegen(
+        "tracker=none",
+        *SMALL,
+        "~model",
+        "+model._target_=sklearn.naive_bayes.MultinomialNB",
+        "encoder.scaling=minmax",
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert load_results(tmp_path / "run")["status"] == "completed"
+
+
+class DuckClassifier:
+    """A classifier without scikit-learn tags: fit sets classes_."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.where(np.asarray(X)[:, 0] > 0, self.classes_[-1], self.classes_[0])
+
+
+class DuckRegressor:
+    """A model without scikit-learn tags whose fit sets no classes_."""
+
+    def fit(self, X, y):
+        self.mean_ = float(np.mean(y))
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_)
+
+
+def test_make_model_accepts_duck_typed_classifier():
+    estimator = make_model({"_target_": f"{__name__}.DuckClassifier"}, seed=0)
+    X = np.array([[-1.0], [1.0], [2.0]])
+
+    fitted = fit_model(estimator, X, np.array([0, 1, 1]))
+
+    assert list(fitted.predict(X)) == [0, 1, 1]
+
+
+def test_fit_model_without_classes_raises():
+    estimator = make_model({"_target_": f"{__name__}.DuckRegressor"}, seed=0)
+
+    message = (
+        f"model._target_ is '{__name__}.DuckRegressor', which has no classes_ after "
+        "fit, so it is not a classifier;"
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        fit_model(estimator, np.array([[0.0], [1.0]]), np.array([0, 1]))

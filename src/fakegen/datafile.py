@@ -25,6 +25,11 @@ SUFFIXES = {
     ".sqlite": "SQLite",
     ".db": "SQLite",
 }
+#: Test table names the results table uses for its own rows.
+RESERVED_TEST_NAMES = ("train", "test")
+#: Share of non-missing values that must read as numbers before a text column
+#: is reported as a numeric column with stray text.
+NUMERIC_SHARE = 0.5
 
 
 @dataclass
@@ -42,9 +47,17 @@ def read_table(path: str, *, key: str, table: str | None = None) -> pd.DataFrame
     Relative paths are resolved against the directory ``fakegen`` was started
     from. Errors name ``key``, the config entry that gave the path.
     """
+    if path == "???":
+        raise ConfigError(
+            f"{key} is missing; set {key}=PATH to a CSV, Parquet or SQLite file."
+        )
     if not isinstance(path, str) or not path:
         raise ConfigError(f"{key} is {path!r}; give the path of a data file.")
     resolved = Path(to_absolute_path(path))
+    if resolved.is_dir():
+        raise DataFileError(
+            f"{key} is {path!r}, a directory; give the path of a data file in it."
+        )
     suffix = resolved.suffix.lower()
     if suffix not in SUFFIXES:
         raise DataFileError(
@@ -57,7 +70,9 @@ def read_table(path: str, *, key: str, table: str | None = None) -> pd.DataFrame
             "are resolved against the directory fakegen was started from."
         )
     try:
-        frame = _read(resolved, suffix, table)
+        frame = _read(resolved, suffix, table, key=key)
+    except DataFileError:
+        raise
     except (ValueError, OSError, sqlite3.Error, UnicodeDecodeError) as exc:
         raise DataFileError(
             f"{key}: cannot read {resolved} as {SUFFIXES[suffix]}: {exc}. Check "
@@ -69,7 +84,7 @@ def read_table(path: str, *, key: str, table: str | None = None) -> pd.DataFrame
     return frame
 
 
-def _read(path: Path, suffix: str, table: str | None) -> pd.DataFrame:
+def _read(path: Path, suffix: str, table: str | None, *, key: str) -> pd.DataFrame:
     if SUFFIXES[suffix] == "CSV":
         return pd.read_csv(path)
     if SUFFIXES[suffix] == "Parquet":
@@ -81,26 +96,95 @@ def _read(path: Path, suffix: str, table: str | None) -> pd.DataFrame:
                 "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
             )
         ]
+        if not tables:
+            raise DataFileError(
+                f"{key}: {path} is an SQLite file that contains no table; give a "
+                "file with the table to read."
+            )
         if table is None and len(tables) == 1:
             table = tables[0]
+        if table is None:
+            raise DataFileError(
+                f"{key}: {path} contains the tables {', '.join(tables)}; set "
+                "generator.table to the one to read."
+            )
         if table not in tables:
-            raise ValueError(
-                f"table {table!r} not found; the file has tables {tables}, so set "
-                "generator.table"
+            raise DataFileError(
+                f"generator.table is {table!r}, but {path} has no such table; set "
+                f"generator.table to one of {', '.join(tables)}."
             )
         # The name was checked against sqlite_master above, so quoting it is safe.
         return pd.read_sql_query(f'SELECT * FROM "{table}"', connection)
 
 
+def check_file_config(
+    generator: Mapping[str, Any], constraint: Mapping[str, Any]
+) -> None:
+    """Check the ``generator`` group of a ``generator=file`` run before any reading.
+
+    Parameters
+    ----------
+    generator : mapping
+        The ``generator`` group, with ``kind: file``.
+    constraint : mapping
+        The ``constraint`` group, which must declare no constraints, because
+        they describe columns of the synthetic table.
+
+    Raises
+    ------
+    ConfigError
+        For constraints under ``constraint.constraints``, a missing
+        ``generator.train`` or ``generator.label``, a test table with a reserved
+        name, or ``generator.table`` without an SQLite file.
+    """
+    declared = constraint.get("constraints") or {}
+    if declared:
+        raise ConfigError(
+            f"constraint.constraints is set ({', '.join(map(str, declared))}), but "
+            "constraint.constraints applies to synthetic tables; declare "
+            "constraints over your columns in verifier.constraints, and use "
+            "constraint=none."
+        )
+    for key in ("train", "label"):
+        if generator.get(key) == "???":
+            what = "PATH" if key == "train" else "COLUMN"
+            raise ConfigError(
+                f"generator.{key} is missing; set generator.{key}={what}."
+            )
+
+    tests = generator.get("tests") or {}
+    if not isinstance(tests, Mapping):
+        raise ConfigError(
+            f"generator.tests is {tests!r}; give a mapping of test name to path."
+        )
+    for name in tests:
+        if name in RESERVED_TEST_NAMES:
+            raise ConfigError(
+                f"generator.tests.{name} takes a name that the results table uses "
+                f"for its own rows; the names {', '.join(RESERVED_TEST_NAMES)} are "
+                "reserved. Rename the test table."
+            )
+
+    table = generator.get("table")
+    paths = [generator.get("train"), *tests.values()]
+    suffixes = [Path(str(path)).suffix.lower() for path in paths]
+    if table is not None and not any(SUFFIXES.get(s) == "SQLite" for s in suffixes):
+        raise ConfigError(
+            f"generator.table is {table!r}, but generator.table applies to SQLite "
+            "files only and no file given is one; remove it with ~generator.table."
+        )
+
+
 def load_file_data(cfg: Mapping[str, Any]) -> FileData:
     """Load ``generator.train`` and every ``generator.tests`` entry with labels."""
     label = cfg.get("label")
-    if not isinstance(label, str) or not label:
+    if not isinstance(label, str) or not label or label == "???":
         raise ConfigError(
             f"generator.label is {label!r}; name the label column of your table."
         )
     table = cfg.get("table")
-    train_frame = read_table(cfg.get("train"), key="generator.train", table=table)
+    train_path = cfg.get("train")
+    train_frame = read_table(train_path, key="generator.train", table=table)
     tests_cfg = cfg.get("tests") or {}
     if not isinstance(tests_cfg, Mapping):
         raise ConfigError(
@@ -113,10 +197,13 @@ def load_file_data(cfg: Mapping[str, Any]) -> FileData:
 
     drop = list(cfg.get("drop") or [])
     features = _feature_columns(train_frame, label, drop)
+    _warn_stray_text(train_frame[features])
     positive = cfg.get("positive")
     train, classes = _to_dataset(
         train_frame, label, features, positive, "generator.train"
     )
+    _check_two_classes(train.y, classes, path=train_path, label=label)
+    numeric = [c for c in features if _is_numeric(train_frame[c])]
     tests = {}
     for name, frame in test_frames.items():
         key = f"generator.tests.{name}"
@@ -126,8 +213,73 @@ def load_file_data(cfg: Mapping[str, Any]) -> FileData:
                 f"{key} lacks column {missing[0]!r}, which the training file has. "
                 "Give test files the same columns as the training file."
             )
+        _check_numbers(frame, numeric, key)
         tests[name], _ = _to_dataset(frame, label, features, positive, key, classes)
     return FileData(train=train, tests=tests, classes=classes)
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    dtype = values.dtype
+    return pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
+
+
+def _check_numbers(frame: pd.DataFrame, numeric: list[str], key: str) -> None:
+    """Raise for the first value of a test table that is text in a numeric column."""
+    for column in numeric:
+        if _is_numeric(frame[column]):
+            continue
+        values = frame[column]
+        parsed = pd.to_numeric(values, errors="coerce")
+        bad = values[parsed.isna() & values.notna()]
+        if not bad.empty:
+            raise DataFileError(
+                f"{key} has {bad.iloc[0]!r} in column {column!r}, which is numeric "
+                "in the training file; replace it with a number or leave the cell "
+                "empty."
+            )
+
+
+def _warn_stray_text(X: pd.DataFrame) -> None:
+    """Warn about text columns whose values are mostly numbers.
+
+    Such a column is encoded as literals, so each distinct number becomes its
+    own category. Usually a few cells contain a typo or a missing-value marker.
+    """
+    for column in X.columns:
+        values = X[column].dropna()
+        if _is_numeric(values) or values.empty:
+            continue
+        parsed = pd.to_numeric(values, errors="coerce")
+        n_numbers = int(parsed.notna().sum())
+        if n_numbers and n_numbers >= NUMERIC_SHARE * len(values):
+            stray = values[parsed.isna()]
+            log.warning(
+                "Column %r of generator.train is mostly numbers but has text in %d "
+                "of %d filled cells (first %r), so it is encoded as literals with %d "
+                "distinct values; fix those cells or leave them empty to keep the "
+                "column numeric",
+                column,
+                len(stray),
+                len(values),
+                stray.iloc[0],
+                values.nunique(),
+            )
+
+
+def _check_two_classes(y: np.ndarray, classes: list[Any], *, path: str, label: str):
+    """Raise unless the training labels contain two classes, as a classifier needs."""
+    present = np.unique(y)
+    if len(present) >= 2:
+        return
+    if len(present):
+        found = f"only the value {classes[present[0]]!r}"
+    else:
+        found = "no value in any row"
+    raise DataFileError(
+        f"generator.train is {path!r}, and its label column {label!r} has {found}; "
+        "a classifier needs rows of two classes or more, so add rows of another "
+        "class or set generator.label to another column."
+    )
 
 
 def _feature_columns(frame: pd.DataFrame, label: str, drop: list[str]) -> list[str]:
@@ -176,8 +328,11 @@ def _to_dataset(frame, label, features, positive, key, classes=None):
         codes = raw.map(lookup)
         if codes.isna().any():
             unseen = raw[codes.isna()].iloc[0]
+            if isinstance(unseen, np.generic):
+                unseen = unseen.item()
             raise DataFileError(
-                f"{key} has label {unseen!r}, which the training file never uses."
+                f"{key} has label {unseen!r}, which the training file never uses; "
+                "drop those rows or add rows of that class to the training file."
             )
         y = codes.to_numpy().astype(np.int64)
     X = frame[features].reset_index(drop=True)

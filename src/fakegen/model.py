@@ -15,12 +15,13 @@ import numpy as np
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import InvalidParameterError
 
 from fakegen.errors import ConfigError
@@ -39,6 +40,9 @@ _SKLEARN_PARAMETER = re.compile(
 )
 _XGBOOST_PARAMETER = re.compile(r"[Pp]arameter (?:format for )?(?P<key>\w+)")
 _XGBOOST_UNUSED = re.compile(r"Parameters: \{ (?P<keys>[^}]*) \} are not used")
+#: Start of the message with which estimators that need counts, such as
+#: MultinomialNB in scikit-learn 1.9, reject negative inputs.
+_NEGATIVE_INPUT = re.compile(r"[Nn]egative values")
 
 
 def make_model(cfg: DictConfig | Mapping[str, Any], *, seed: int) -> BaseEstimator:
@@ -63,8 +67,9 @@ def make_model(cfg: DictConfig | Mapping[str, Any], *, seed: int) -> BaseEstimat
     Raises
     ------
     ConfigError
-        If ``_target_`` cannot be imported, is not an estimator, or a key is
-        not one of its parameters or has a value it rejects.
+        If ``_target_`` cannot be imported, is not an estimator, declares itself
+        something other than a classifier, or a key is not one of its parameters
+        or has a value it rejects.
     """
     target = cfg.get("_target_")
     if not isinstance(target, str) or not target:
@@ -78,6 +83,7 @@ def make_model(cfg: DictConfig | Mapping[str, Any], *, seed: int) -> BaseEstimat
             f"model._target_ is {target!r}, which has no fit and predict methods; "
             "name a scikit-learn compatible estimator."
         )
+    _check_classifier_class(estimator_class, target)
     _check_keys(cfg, estimator_class, target)
     try:
         estimator = instantiate(cfg, _convert_="all")
@@ -86,6 +92,7 @@ def make_model(cfg: DictConfig | Mapping[str, Any], *, seed: int) -> BaseEstimat
             f"model._target_={target!r} could not be instantiated: "
             f"{_root_message(exc)}. Check the model.* keys."
         ) from exc
+    _check_classifier(estimator, target)
     seed_estimator(estimator, seed)
     _validate_parameters(estimator)
     return estimator
@@ -209,6 +216,12 @@ def fit_model(
     -------
     estimator
         The fitted ``estimator``.
+
+    Raises
+    ------
+    ConfigError
+        If the estimator rejects a parameter or negative inputs, or has no
+        ``classes_`` after fit, which means it is not a classifier.
     """
     if categorical is not None:
         _declare_categorical(estimator, categorical, cardinalities or {})
@@ -222,10 +235,38 @@ def fit_model(
         # XGBoostError, a ValueError, naming the parameter.
         from xgboost.core import XGBoostError
 
-        if not isinstance(exc, XGBoostError):
-            raise
-        raise _xgboost_parameter_error(exc, estimator) from exc
+        if isinstance(exc, XGBoostError):
+            raise _xgboost_parameter_error(exc, estimator) from exc
+        if _NEGATIVE_INPUT.search(str(exc)):
+            raise ConfigError(
+                f"model._target_={_class_path(estimator)!r} failed to fit: "
+                f"{_first_line(exc)} It accepts only inputs of 0 or more; set "
+                "encoder.scaling=minmax."
+            ) from exc
+        raise
+    if not hasattr(estimator, "classes_"):
+        raise ConfigError(
+            f"model._target_ is {_class_path(estimator)!r}, which has no classes_ "
+            "after fit, so it is not a classifier; name a classifier such as "
+            "sklearn.ensemble.RandomForestClassifier."
+        )
     return estimator
+
+
+def check_synthetic_classes(y: np.ndarray, *, rows: int, balance: float) -> None:
+    """Raise ConfigError unless the synthetic labels ``y`` contain both classes.
+
+    Every classifier needs two classes to train, and a ``generator.balance``
+    near 0 or 1 with few ``generator.rows`` gives a table of one class.
+    """
+    present = np.unique(y)
+    if len(present) >= 2:
+        return
+    raise ConfigError(
+        f"generator.balance is {balance!r} and generator.rows is {rows!r}, so every "
+        f"training row has label {present[0].item()!r}, but a classifier needs both "
+        "classes; move generator.balance towards 0.5 or raise generator.rows."
+    )
 
 
 def make_pipeline(encoder: Any, estimator: BaseEstimator) -> Pipeline:
@@ -247,6 +288,57 @@ def _import_class(target: str) -> type:
             "estimator class such as sklearn.svm.SVC."
         )
     return found
+
+
+def _check_classifier_class(estimator_class: type, target: str) -> None:
+    """Reject a scikit-learn class whose tags declare another estimator type.
+
+    This runs before the model.* keys are checked, so that swapping in a
+    regressor reports the class rather than the preset keys it lacks.
+    """
+    if not issubclass(estimator_class, BaseEstimator):
+        return
+    try:
+        # scikit-learn constructors only store their arguments, so a default
+        # instance is cheap and exposes the tags.
+        default = estimator_class()
+    except (TypeError, ValueError):
+        # Classes with required arguments are checked once instantiated.
+        return
+    _check_classifier(default, target)
+
+
+def _check_classifier(estimator: Any, target: str) -> None:
+    """Reject an estimator whose scikit-learn tags declare another estimator type.
+
+    Estimators without scikit-learn tags pass here, because they may still be
+    classifiers by duck typing; fit_model then checks that they set classes_.
+    """
+    try:
+        if is_classifier(estimator):
+            return
+        declared = get_tags(estimator).estimator_type
+    except (AttributeError, TypeError):
+        return
+    if declared is not None:
+        raise _not_classifier(target, declared)
+
+
+def _not_classifier(target: str, declared: str) -> ConfigError:
+    return ConfigError(
+        f"model._target_ is {target!r}, a {declared}, but fakegen trains and scores "
+        "a classifier; name a classifier such as "
+        "sklearn.ensemble.RandomForestClassifier."
+    )
+
+
+def _class_path(estimator: Any) -> str:
+    return f"{type(estimator).__module__}.{type(estimator).__qualname__}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _check_keys(cfg: Mapping[str, Any], estimator_class: type, target: str) -> None:

@@ -15,7 +15,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.pipeline import Pipeline
 
 from fakegen.checks import GENERATOR_KEYS, TOP_LEVEL_KEYS, check_keys, check_seed
-from fakegen.datafile import load_file_data
+from fakegen.datafile import check_file_config, load_file_data
 from fakegen.encoder import (
     EncoderOptions,
     check_encoder_options,
@@ -27,7 +27,13 @@ from fakegen.encoder import (
 from fakegen.errors import ConfigError
 from fakegen.fingerprint import fingerprint
 from fakegen.generator import SyntheticGenerator, make_generator
-from fakegen.model import check_pairing, describe_model, fit_model, make_model
+from fakegen.model import (
+    check_pairing,
+    check_synthetic_classes,
+    describe_model,
+    fit_model,
+    make_model,
+)
 from fakegen.results import (
     FAILED_RESULTS_NAME,
     RESULTS_NAME,
@@ -170,6 +176,8 @@ def make_plan(
         options=options,
         encoder=encoder_options,
     )
+    if kind == "file":
+        check_file_config(generator_cfg, config.get("constraint") or {})
     if kind == "synthetic":
         plan.rows = _check_rows(generator_cfg.get("rows"))
         plan.generator = make_generator(generator_cfg, config.get("constraint") or {})
@@ -188,6 +196,7 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) ->
             train = data.train
         else:
             train = generator.sample(plan.rows, stream_rng(plan.seed, "train"))
+            check_synthetic_classes(train.y, rows=plan.rows, balance=generator.balance)
     results["dataset"] = {
         "rows": len(train.y),
         "columns": list(map(str, train.X.columns)),
