@@ -109,8 +109,8 @@ def run(cfg: DictConfig) -> float | None:
         if not multirun:
             sys.exit(1)
     except Exception:
-        # In a sweep, one broken run must not stop the others; its results.json
-        # already says failed and the sweep callback counts it.
+        # In a sweep, one broken run must not stop the others. Its results.json
+        # already records status failed, which the sweep callback counts.
         if not multirun:
             raise
         log.exception("Run %s failed", name)
@@ -208,8 +208,8 @@ def _log_warning(message, category, filename, lineno, file=None, line=None) -> N
     """Log a Python warning as one line, as fakegen logs everything else.
 
     Libraries such as scikit-learn warn about convergence or all-NaN columns;
-    the default printer adds the source line of the library, which tells a
-    user nothing they can act on.
+    the default printer adds the library's source line, which gives a user
+    nothing to act on.
     """
     text = str(message).strip().splitlines()[0] if str(message).strip() else ""
     logging.getLogger("py.warnings").warning("%s: %s", category.__name__, text)

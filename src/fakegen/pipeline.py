@@ -78,7 +78,7 @@ def run_experiment(
     """Run the experiment ``cfg`` describes and write ``run_dir/results.json``.
 
     The results file is written whether the run completes or fails; on failure
-    it holds ``status: failed`` and the error, and the exception propagates.
+    it contains ``status: failed`` and the error, and the exception propagates.
     Config errors are raised before the tracker starts, so a mistyped override
     leaves no W&B run behind.
     """
