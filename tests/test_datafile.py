@@ -322,3 +322,45 @@ def test_read_table_sqlite_unknown_table_lists_tables(tmp_path, penguins):
         read_table(str(path), key="generator.train", table="nope")
 
     assert str(info.value).endswith("set generator.table to one of penguins.")
+
+
+@pytest.mark.parametrize("suffix", [".sqlite", ".parquet"])
+def test_numbers_stored_as_text_are_read_as_numbers(tmp_path, penguins, suffix):
+    text = penguins.astype({"bill_length_mm": str, "body_mass_g": str})
+    text = text.replace({"nan": None})
+    path = tmp_path / f"train{suffix}"
+    if suffix == ".sqlite":
+        write_sqlite(text, path)
+    else:
+        text.to_parquet(path)
+
+    data = load_file_data({"train": str(path), "label": "species"})
+
+    assert pd.api.types.is_float_dtype(data.train.X["bill_length_mm"])
+    assert pd.api.types.is_float_dtype(data.train.X["body_mass_g"])
+    assert data.train.X["bill_length_mm"].isna().sum() == 2
+
+
+def test_continuous_label_is_rejected(tmp_path, penguins):
+    penguins.to_csv(tmp_path / "train.csv", index=False)
+    cfg = {"train": str(tmp_path / "train.csv"), "label": "body_mass_g"}
+
+    message = (
+        "generator.label is 'body_mass_g', a column with 94 distinct values; "
+        "fakegen trains classifiers and accepts at most 50 classes."
+    )
+    with pytest.raises(DataFileError, match=re.escape(message)):
+        load_file_data(cfg)
+
+
+def test_dropping_label_is_rejected(tmp_path, penguins):
+    penguins.to_csv(tmp_path / "train.csv", index=False)
+    cfg = {
+        "train": str(tmp_path / "train.csv"),
+        "label": "species",
+        "drop": ["species"],
+    }
+
+    message = "generator.drop names 'species', the label column"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_file_data(cfg)

@@ -164,3 +164,13 @@ def test_expression_rejects_unknown_literal(text):
         compile_expression(
             text, SCHEMA, key="k", expect="boolean", vocabularies=vocabularies
         )
+
+
+def test_expression_rejects_deep_nesting():
+    text = "-" * 600 + "age > 30"
+
+    message = (
+        "constraint.expression nests operators too deeply to check (608 characters)"
+    )
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        compile_expression(text, {"age": "number"}, key="constraint.expression")

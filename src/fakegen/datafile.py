@@ -18,6 +18,10 @@ from fakegen.generator import Dataset
 
 log = logging.getLogger(__name__)
 
+# More distinct labels than this means a continuous or identifier column was
+# named as the label by mistake; per-class metrics would mean nothing.
+MAX_CLASSES = 50
+
 SUFFIXES = {
     ".csv": "CSV",
     ".parquet": "Parquet",
@@ -197,6 +201,11 @@ def load_file_data(cfg: Mapping[str, Any]) -> FileData:
 
     drop = list(cfg.get("drop") or [])
     features = _feature_columns(train_frame, label, drop)
+    train_frame = _parse_numeric_text(train_frame, features, "generator.train")
+    test_frames = {
+        name: _parse_numeric_text(frame, features, f"generator.tests.{name}")
+        for name, frame in test_frames.items()
+    }
     _warn_stray_text(train_frame[features])
     positive = cfg.get("positive")
     train, classes = _to_dataset(
@@ -237,6 +246,34 @@ def _check_numbers(frame: pd.DataFrame, numeric: list[str], key: str) -> None:
                 "in the training file; replace it with a number or leave the cell "
                 "empty."
             )
+
+
+def _parse_numeric_text(
+    frame: pd.DataFrame, features: list[str], key: str
+) -> pd.DataFrame:
+    """Turn text columns whose every filled cell is a number into numbers.
+
+    SQLite columns without a declared type, and Parquet files written from
+    text, store numbers as strings; encoding them as literals would give each
+    distinct number its own category.
+    """
+    converted = {}
+    for column in features:
+        if column not in frame.columns or _is_numeric(frame[column]):
+            continue
+        values = frame[column]
+        filled = values.notna()
+        parsed = pd.to_numeric(values, errors="coerce")
+        if filled.any() and parsed[filled].notna().all():
+            converted[column] = parsed
+    if converted:
+        log.info(
+            "Read numbers stored as text in %s as numbers: %s",
+            key,
+            ", ".join(map(str, converted)),
+        )
+        frame = frame.assign(**converted)
+    return frame
 
 
 def _warn_stray_text(X: pd.DataFrame) -> None:
@@ -288,6 +325,11 @@ def _feature_columns(frame: pd.DataFrame, label: str, drop: list[str]) -> list[s
             f"generator.label is {label!r}, but the training file has no such "
             f"column; its columns are {', '.join(map(str, frame.columns))}."
         )
+    if label in drop:
+        raise ConfigError(
+            f"generator.drop names {label!r}, the label column; the label is "
+            "never a feature, so remove it from generator.drop."
+        )
     unknown = [c for c in drop if c not in frame.columns]
     if unknown:
         raise ConfigError(
@@ -299,6 +341,18 @@ def _feature_columns(frame: pd.DataFrame, label: str, drop: list[str]) -> list[s
             "The training file has no feature column besides the label."
         )
     return features
+
+
+def _check_class_count(classes: list[Any], label: str) -> None:
+    """Reject a label column that looks like a measurement, not a class."""
+    if len(classes) <= MAX_CLASSES:
+        return
+    raise DataFileError(
+        f"generator.label is {label!r}, a column with {len(classes)} distinct "
+        f"values; fakegen trains classifiers and accepts at most {MAX_CLASSES} "
+        "classes. Pick a class column, or set generator.positive to one value "
+        "to predict that value against the rest."
+    )
 
 
 def _to_dataset(frame, label, features, positive, key, classes=None):
@@ -324,6 +378,7 @@ def _to_dataset(frame, label, features, positive, key, classes=None):
     else:
         if classes is None:
             classes = sorted(raw.unique().tolist(), key=str)
+            _check_class_count(classes, label)
         lookup = {value: code for code, value in enumerate(classes)}
         codes = raw.map(lookup)
         if codes.isna().any():

@@ -115,10 +115,17 @@ def compile_expression(
         )
     try:
         tree = ast.parse(text.strip(), mode="eval")
+        compiler = _Compiler(schema, key=key, text=text, vocabularies=vocabularies)
+        kind, evaluate, columns = compiler.visit(tree.body)
     except SyntaxError as exc:
         raise ExpressionError(_syntax_message(text, exc, key=key)) from exc
-    compiler = _Compiler(schema, key=key, text=text, vocabularies=vocabularies)
-    kind, evaluate, columns = compiler.visit(tree.body)
+    except RecursionError as exc:
+        # The checker walks the tree recursively, one frame or two per level.
+        raise ExpressionError(
+            f"{key} nests operators too deeply to check ({len(text)} characters); "
+            "simplify the expression, for example by removing repeated signs "
+            "or brackets."
+        ) from exc
     if expect is not None and kind != expect:
         raise ExpressionError(
             f"{key} is {text!r}, which gives a {kind} value; a {expect} value "
