@@ -69,6 +69,13 @@ CASES = [
         id="expression-import-rejected",
     ),
     pytest.param(
+        ["constraint=expression", 'constraint.expression="income / 0 > 1"'],
+        "so no row can break it. Tighten the rule so that some rows break it. The "
+        "expression also meets a floating-point fault on the rows drawn (divide by "
+        "zero encountered in divide)",
+        id="expression-division-by-zero",
+    ),
+    pytest.param(
         ["constraint=expression", 'constraint.expression="income.real >= 1"'],
         "'income.real' is not part of the expression language",
         id="expression-attribute-rejected",

@@ -11,9 +11,11 @@ whitelist and evaluated here with NumPy, so config text never reaches ``eval``.
 from __future__ import annotations
 
 import ast
+import contextlib
+import contextvars
 import difflib
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +53,10 @@ _COMPARISONS = {
 }
 _BOOLEAN_NAMES = {"true": True, "false": False, "True": True, "False": False}
 MAX_LENGTH = 2000
+# Set by strict_arithmetic(); a context variable so threads do not share it.
+_STRICT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "fakegen_strict_arithmetic", default=False
+)
 
 # Value types an expression node can have; "literal" means a string column.
 NUMBER, LITERAL, BOOLEAN = "number", "literal", "boolean"
@@ -80,10 +86,26 @@ class Expression:
     _evaluate: Evaluator
 
     def evaluate(self, df: Table) -> np.ndarray:
-        """Evaluate over every row of ``df`` at once and return an array."""
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        """Evaluate over every row of ``df`` at once and return an array.
+
+        Floating-point faults give infinity or NaN silently, as in NumPy,
+        unless :func:`strict_arithmetic` is active, where they raise
+        FloatingPointError.
+        """
+        mode = "raise" if _STRICT.get() else "ignore"
+        with np.errstate(divide=mode, invalid=mode, over=mode):
             result = self._evaluate(df)
         return np.broadcast_to(np.asarray(result), (len(df),))
+
+
+@contextlib.contextmanager
+def strict_arithmetic() -> Iterator[None]:
+    """Make expressions raise FloatingPointError on division by zero and the like."""
+    token = _STRICT.set(True)
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
 
 
 def column_vocabularies(schema: Mapping[str, Column]) -> dict[str, tuple[str, ...]]:

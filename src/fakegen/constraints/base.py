@@ -9,6 +9,7 @@ import numpy as np
 
 from fakegen.columns import Column
 from fakegen.errors import ConfigError, InfeasibleError
+from fakegen.expression import strict_arithmetic
 from fakegen.frame import Frame, Table, assign, assign_codes
 
 #: Rows drawn from the column samplers to probe whether a rule can go both ways.
@@ -173,16 +174,44 @@ def probe_feasible(
         name: constraint.schema[name].draw(PROBE_ROWS, rng)
         for name in constraint.columns
     }
-    held = constraint.check(Frame(arrays, constraint.schema))
+    frame = Frame(arrays, constraint.schema)
+    held = constraint.check(frame)
+    one_sided = (not held.any() and not placed_to_hold) or (
+        held.all() and not constraint.hard
+    )
+    hint = _arithmetic_hint(constraint, frame) if one_sided else ""
     if not held.any() and not placed_to_hold:
         raise InfeasibleError(
             f"{key} is {rule!r}, which holds on none of {PROBE_ROWS} rows drawn "
             "from the column samplers, so no row can satisfy it. Loosen the "
-            "rule, or widen the ranges of the columns it uses."
+            f"rule, or widen the ranges of the columns it uses.{hint}"
         )
     if held.all() and not constraint.hard:
         raise InfeasibleError(
             f"{key} is {rule!r}, which holds on every one of {PROBE_ROWS} rows "
             "drawn from the column samplers, so no row can break it. Tighten "
-            "the rule so that some rows break it."
+            f"the rule so that some rows break it.{hint}"
         )
+
+
+def _arithmetic_hint(constraint: Constraint, frame: Frame) -> str:
+    """Name the arithmetic fault that most often makes a rule one-sided.
+
+    Division by zero, overflow and the logarithm or square root of a negative
+    number give infinity or NaN silently, and a comparison with NaN is false.
+    """
+    try:
+        with (
+            strict_arithmetic(),
+            np.errstate(divide="raise", over="raise", invalid="raise"),
+        ):
+            constraint.check(frame)
+    except FloatingPointError as exc:
+        return (
+            f" The expression also meets a floating-point fault on the rows "
+            f"drawn ({exc}): check for a division by zero, an overflow, or "
+            "the logarithm or square root of a negative number."
+        )
+    except Exception:  # noqa: BLE001 - the hint is optional
+        return ""
+    return ""
