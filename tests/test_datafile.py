@@ -99,7 +99,7 @@ def test_sqlite_with_several_tables_needs_table(tmp_path, penguins):
 
 BROKEN = [
     pytest.param("empty.csv", b"", "cannot read", id="empty-csv"),
-    pytest.param("header.csv", b"a,b,c\n", "holds no rows", id="header-only-csv"),
+    pytest.param("header.csv", b"a,b,c\n", "contains no rows", id="header-only-csv"),
     pytest.param(
         "cut.parquet", b"PAR1\x00\x01garbage", "cannot read", id="broken-parquet"
     ),

@@ -83,7 +83,7 @@ def read_table(path: str, *, key: str, table: str | None = None) -> pd.DataFrame
             "that the file is complete and of that format."
         ) from exc
     if frame.empty:
-        raise DataFileError(f"{key}: {resolved} holds no rows.")
+        raise DataFileError(f"{key}: {resolved} contains no rows.")
     log.info("Read %s rows=%d columns=%d", resolved.name, len(frame), frame.shape[1])
     return frame
 

@@ -19,7 +19,7 @@ PROBE_SEED = 0
 
 
 class Constraint:
-    """A predicate over one row that knows how to produce rows that meet or break it.
+    """A predicate over one row, with methods that sample rows meeting or breaking it.
 
     Subclasses set ``columns`` and implement :meth:`check`. They may override
     :meth:`satisfy` and :meth:`violate` with targeted sampling, and the numeric
