@@ -207,8 +207,8 @@ def _comparable(config: dict[str, Any]) -> str:
 def _log_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Log a Python warning as one line, as fakegen logs everything else.
 
-    Libraries such as scikit-learn warn about convergence or all-NaN columns;
-    the default printer adds the library's source line, which gives a user
+    Libraries such as scikit-learn warn about convergence or all-NaN columns.
+    The default printer adds the library's source line, which gives a user
     nothing to act on.
     """
     text = str(message).strip().splitlines()[0] if str(message).strip() else ""

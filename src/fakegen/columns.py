@@ -18,7 +18,7 @@ from fakegen.vocabulary import load_vocabulary, provider_vocabulary
 #: are numbers too: whole seconds since 1970-01-01 UTC.
 NUMERIC_KINDS = ("uniform", "normal", "lognormal", "integer", "date")
 KINDS = (*NUMERIC_KINDS, "boolean", "literal")
-#: Literal codes use this dtype; it holds vocabularies of any practical size.
+#: Dtype of literal codes, wide enough for vocabularies of any practical size.
 CODE_DTYPE = np.int32
 
 

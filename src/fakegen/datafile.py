@@ -254,7 +254,7 @@ def _parse_numeric_text(
     """Turn text columns whose every filled cell is a number into numbers.
 
     SQLite columns without a declared type, and Parquet files written from
-    text, store numbers as strings; encoding them as literals would give each
+    text, store numbers as strings. Encoding them as literals would give each
     distinct number its own category.
     """
     converted = {}

@@ -10,7 +10,7 @@ import pandas as pd
 
 from fakegen.columns import CODE_DTYPE, Column
 
-#: What constraints and expressions read: a pandas DataFrame or a :class:`Frame`.
+#: Input type of constraints and expressions: a pandas DataFrame or a :class:`Frame`.
 Table = Any
 
 

@@ -28,8 +28,8 @@ __all__ = ["Dataset", "SyntheticGenerator", "make_distractors", "make_generator"
 class Dataset:
     """A feature table with its labels.
 
-    ``y`` holds the labels a model trains and is scored on, after label noise;
-    ``y_clean`` holds the labels the rule gives, before noise.
+    ``y`` contains the labels a model trains and is scored on, after label
+    noise. ``y_clean`` contains the labels the rule gives, before noise.
     """
 
     X: pd.DataFrame

@@ -17,10 +17,10 @@ def _find(folder: str) -> Path:
 
 
 def config_dir() -> Path:
-    """Return the folder that holds config.yaml and the config groups."""
+    """Return the folder that contains config.yaml and the config groups."""
     return _find("conf")
 
 
 def experiments_dir() -> Path:
-    """Return the folder that holds the named experiments."""
+    """Return the folder that contains the named experiments."""
     return _find("experiments")

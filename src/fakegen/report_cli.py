@@ -70,7 +70,7 @@ def write_report(sweep_dir: Path | str) -> SweepSummary:
 
 
 def failure_message(summary: SweepSummary) -> str:
-    """Return the line that says how many runs did not complete and where."""
+    """Return the line that reports how many runs did not complete and where."""
     failed = summary.failed
     where = ", ".join(str(summary.sweep_dir / run) for run in failed["run"])
     return (

@@ -22,8 +22,8 @@ MAX_ROUNDS = 1000
 #: resolves a few rows per round, while a contradiction resolves none.
 STALL_ROUNDS = 100
 # After this many rounds of plain redraws, constraints that can place a row at
-# a chosen margin do so; this keeps rare regions reachable without biasing the
-# common case away from the column samplers' distributions.
+# a chosen margin do so. Waiting keeps the common case drawn from the column
+# samplers, and placing keeps rare regions reachable.
 TARGETED_AFTER = 20
 #: Pending rows are copied out for checking once they are fewer than
 #: 1 / TAKE_BELOW of the table.
