@@ -7,6 +7,7 @@ Agg canvas, so no window opens and no global pyplot state changes.
 from __future__ import annotations
 
 import logging
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -108,5 +109,9 @@ def plot_regions(
         )
     axes.set_xlabel(x_name)
     axes.set_ylabel(y_name)
-    axes.set_title(f"{title}\nfill: predicted label (green 1); line: true boundary")
+    # Wrap long rules: a 5-inch figure fits about 45 characters per line.
+    axes.set_title(
+        f"{textwrap.fill(title, 45)}\n"
+        "fill: predicted label (green 1); line: true boundary"
+    )
     return _save(figure, path)
