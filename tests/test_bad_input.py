@@ -134,6 +134,7 @@ def test_failed_rerun_keeps_completed_results(fakegen, tmp_path):
     assert (tmp_path / "run" / "results.json").read_bytes() == before
     failed = load_results(tmp_path / "run").get("status")
     assert failed == "completed"
+    assert completed.stderr.count("Kept the completed results.json") == 1
     failure = (tmp_path / "run" / "results.failed.json").read_text()
     assert '"status": "failed"' in failure
 

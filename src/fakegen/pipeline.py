@@ -109,7 +109,7 @@ def run_experiment(
         raise
     finally:
         results["timings"]["total"] = round(sum(timer.seconds.values()), 4)
-        write_results(run_dir, results)
+        results_path = write_results(run_dir, results)
         with timer.stage("track_finish"):
             tracker.log(results.get("metrics", {}))
             figures = results.get("figures", {})
@@ -121,7 +121,8 @@ def run_experiment(
             tracker.finish(failed=failed)
         if tracker.run_dir is not None:
             results["wandb_dir"] = str(tracker.run_dir)
-        write_results(run_dir, results, warn=False)
+        # Same file again, now with the W&B folder; the choice of file is made.
+        write_json_atomic(results_path, results)
     return results
 
 
@@ -267,11 +268,12 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) ->
     )
 
 
-def write_results(run_dir: Path, results: dict[str, Any], *, warn: bool = True) -> None:
+def write_results(run_dir: Path, results: dict[str, Any]) -> Path:
     """Write results.json, never replacing a completed run's file with a failure.
 
     Re-running a finished run directory with a broken override would otherwise
-    overwrite good results; the failure goes to results.failed.json instead.
+    overwrite good results, so the failure goes to results.failed.json
+    instead. Returns the path written.
     """
     path = Path(run_dir) / RESULTS_NAME
     if results["status"] != "completed" and path.is_file():
@@ -281,13 +283,11 @@ def write_results(run_dir: Path, results: dict[str, Any], *, warn: bool = True) 
             previous = None
         if previous == "completed":
             path = path.with_name(FAILED_RESULTS_NAME)
-            if warn:
-                log.warning(
-                    "Kept the completed %s; wrote this failure to %s",
-                    RESULTS_NAME,
-                    path,
-                )
+            log.warning(
+                "Kept the completed %s; wrote this failure to %s", RESULTS_NAME, path
+            )
     write_json_atomic(path, results)
+    return path
 
 
 def _check_rows(rows: Any) -> int:
