@@ -30,6 +30,7 @@ import numpy as np
 import yaml
 
 from fakegen.generator import SyntheticGenerator, make_generator
+from fakegen.groups import default_workers
 
 log = logging.getLogger("benchmarks.generation")
 HERE = Path(__file__).resolve().parent
@@ -37,36 +38,46 @@ GENERATOR_CFG = HERE / "generator" / "generation.yaml"
 CONSTRAINT_CFG = HERE / "constraint" / "generation.yaml"
 
 
-def load_generator() -> SyntheticGenerator:
-    return make_generator(
-        yaml.safe_load(GENERATOR_CFG.read_text()),
-        yaml.safe_load(CONSTRAINT_CFG.read_text()),
-    )
+def load_generator(workers: int | None = None) -> SyntheticGenerator:
+    generator_cfg = yaml.safe_load(GENERATOR_CFG.read_text())
+    generator_cfg["workers"] = workers
+    return make_generator(generator_cfg, yaml.safe_load(CONSTRAINT_CFG.read_text()))
 
 
 def time_generation(rows: int, repeats: int) -> dict[str, float]:
-    """Time the generator and NumPy drawing rows x columns float64 values."""
-    generator = load_generator()
-    n_columns = len(generator.columns)
-    ours, numpy_times = [], []
+    """Time the generator, on one thread and on every core, and NumPy drawing
+    rows x columns float64 values."""
+    threaded, single = load_generator(), load_generator(workers=1)
+    n_columns = len(threaded.columns)
+    ours, ours_single, numpy_times = [], [], []
     for seed in range(repeats):
         start = time.perf_counter()
-        generator.sample(rows, np.random.default_rng(seed))
+        threaded.sample(rows, np.random.default_rng(seed))
         ours.append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        single.sample(rows, np.random.default_rng(seed))
+        ours_single.append(time.perf_counter() - start)
 
         rng = np.random.default_rng(seed)
         start = time.perf_counter()
         rng.random(rows * n_columns)
         numpy_times.append(time.perf_counter() - start)
-    # The machine may be shared: each repeat times both back to back, and the
-    # median of those paired ratios is steadier than a ratio of medians.
-    ratios = [a / b for a, b in zip(ours, numpy_times, strict=True)]
+    # The machine may be shared: each repeat times all three back to back, and
+    # the median of those paired ratios is steadier than a ratio of medians.
     return {
         "fakegen_s": statistics.median(ours),
+        "single_s": statistics.median(ours_single),
         "numpy_s": statistics.median(numpy_times),
-        "ratio": statistics.median(ratios),
+        "ratio": _paired_ratio(ours, numpy_times),
+        "single_ratio": _paired_ratio(ours_single, numpy_times),
         "columns": n_columns,
+        "cores": default_workers(),
     }
+
+
+def _paired_ratio(times: list[float], baseline: list[float]) -> float:
+    return statistics.median(a / b for a, b in zip(times, baseline, strict=True))
 
 
 def measure_memory(rows: int) -> dict[str, float]:
@@ -183,14 +194,19 @@ def main() -> None:
 
     speed = time_generation(args.rows, args.repeats)
     ours = args.rows / speed["fakegen_s"]
+    single = args.rows / speed["single_s"]
     lines = [
         "| measure | value |",
         "|---|---|",
-        f"| fakegen, {args.rows:,} rows (median of {args.repeats}) "
-        f"| {speed['fakegen_s']:.3f} s, {ours:,.0f} rows/s |",
+        f"| fakegen, {args.rows:,} rows, {speed['cores']} threads (default; "
+        f"median of {args.repeats}) | {speed['fakegen_s']:.3f} s, "
+        f"{ours:,.0f} rows/s |",
+        f"| fakegen, {args.rows:,} rows, 1 thread | {speed['single_s']:.3f} s, "
+        f"{single:,.0f} rows/s |",
         f"| NumPy, {args.rows * speed['columns']:,} float64 values "
         f"| {speed['numpy_s']:.3f} s |",
         f"| fakegen / NumPy time (median of paired ratios) | {speed['ratio']:.1f}x |",
+        f"| same, 1 thread | {speed['single_ratio']:.1f}x |",
     ]
     log.info("Timed generation")
 
@@ -210,6 +226,7 @@ def main() -> None:
         lines += [
             f"| Faker loop, {args.faker_rows:,} rows | {faker:,.0f} rows/s |",
             f"| fakegen / Faker rows per second | {ours / faker:,.0f}x |",
+            f"| same, 1 thread | {single / faker:,.0f}x |",
         ]
     if args.sdv_python:
         sdv = sdv_rows_per_second(args.sdv_python, args.sdv_rows)

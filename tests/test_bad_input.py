@@ -28,6 +28,12 @@ CASES = [
         id="too-few-rows",
     ),
     pytest.param(
+        ["generator.workers=0"],
+        "generator.workers is 0; give a number of threads of 1 or more, or null "
+        "to use every core.",
+        id="no-worker-threads",
+    ),
+    pytest.param(
         ["+generator.rowz=5"],
         "generator.rowz is not a known key. Did you mean generator.rows?",
         id="mistyped-key",

@@ -33,6 +33,7 @@ GENERATOR_KEYS = {
         "violations",
         "columns",
         "distractors",
+        "workers",
     ),
     "file": ("kind", "train", "tests", "label", "positive", "drop", "table"),
 }

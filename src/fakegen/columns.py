@@ -161,19 +161,22 @@ class Column:
         the interval; an interval the sampler never reaches yields its nearest
         edge. ``low`` and ``high`` are scalars or arrays of ``n_samples`` bounds.
         """
-        low = np.broadcast_to(np.asarray(low, dtype=float), (n_samples,))
-        high = np.broadcast_to(np.asarray(high, dtype=float), (n_samples,))
+        # Scalar bounds stay scalars: broadcasting them to n_samples first
+        # would repeat every step below, the CDF included, once per row.
+        low = np.asarray(low, dtype=float)
+        high = np.asarray(high, dtype=float)
         p = self.params
         if self.is_discrete:
             lo = np.maximum(np.ceil(low), p["low"])
             hi = np.maximum(np.minimum(np.floor(high), p["high"]), lo)
-            return np.floor(lo + rng.random(lo.shape) * (hi - lo + 1)).astype(np.int64)
+            draws = lo + rng.random(n_samples) * (hi - lo + 1)
+            return np.floor(draws).astype(np.int64)
         if self.kind == "uniform":
             lo = np.clip(low, p["low"], p["high"])
             hi = np.clip(high, lo, p["high"])
-            return lo + rng.random(lo.shape) * (hi - lo)
+            return lo + rng.random(n_samples) * (hi - lo)
         u_low, u_high = self.cdf(low), self.cdf(high)
-        u = u_low + rng.random(u_low.shape) * (u_high - u_low)
+        u = u_low + rng.random(n_samples) * (u_high - u_low)
         z = special.ndtri(np.clip(u, 1e-300, 1 - 1e-16))
         if self.kind == "normal":
             values = p["mean"] + p["std"] * z

@@ -15,7 +15,8 @@ from fakegen.constraints import Constraint, make_constraints
 from fakegen.constraints.logical import ExpressionConstraint, LabelRule
 from fakegen.errors import ConfigError
 from fakegen.frame import Frame
-from fakegen.solver import BREAK, HOLD, Placement, solve
+from fakegen.groups import build_frame
+from fakegen.solver import BREAK, HOLD, Placement
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ class SyntheticGenerator:
         Width of the near-boundary band, in standard deviations of the column.
     distractors : sequence of str, default=()
         Names of the columns no constraint mentions.
+    workers : int or None, default=None
+        Threads that draw and solve independent groups of columns; None uses
+        every core. The rows are the same for any number of threads.
     """
 
     def __init__(
@@ -79,6 +83,7 @@ class SyntheticGenerator:
         near: float = 0.5,
         margin: float = 0.25,
         distractors: Sequence[str] = (),
+        workers: int | None = None,
     ) -> None:
         self.columns = {column.name: column for column in columns}
         self.constraints = list(constraints)
@@ -90,6 +95,7 @@ class SyntheticGenerator:
         self.near = near
         self.margin = margin
         self.distractors = tuple(distractors)
+        self.workers = workers
 
     @property
     def label_constraints(self) -> list[Constraint]:
@@ -123,15 +129,18 @@ class SyntheticGenerator:
 
     def sample(self, n_samples: int, rng: np.random.Generator) -> Dataset:
         """Sample a labelled table with the configured balance and label noise."""
-        y_clean = np.zeros(n_samples, dtype=np.int64)
-        y_clean[: round(self.balance * n_samples)] = 1
-        rng.shuffle(y_clean)
-        frame = self.draw_frame(n_samples, rng)
-        if self.label_rule is not None:
-            wanted = np.where(y_clean == 1, HOLD, BREAK)
-            self._solve(frame, {self.label_rule: wanted}, rng)
-        else:
-            self._solve(frame, self._label_requirements(y_clean, rng), rng)
+        y_clean = balanced_labels(n_samples, self.balance, rng)
+
+        def requirements() -> dict[Constraint, np.ndarray]:
+            if self.label_rule is not None:
+                wanted = np.where(y_clean == 1, HOLD, BREAK).astype(np.int8)
+                return {self.label_rule: wanted}
+            return self._label_requirements(y_clean, rng)
+
+        deciding = (
+            self.label_constraints if self.label_rule is None else [self.label_rule]
+        )
+        frame = self._build(n_samples, deciding, requirements, rng)
 
         y = y_clean.copy()
         if self.noise > 0:
@@ -184,11 +193,14 @@ class SyntheticGenerator:
         return self._sample_with(n_samples, rng, requirements, placement)
 
     def _all_holding(self, n_samples: int) -> dict[Constraint, np.ndarray]:
-        return {c: np.full(n_samples, HOLD) for c in self.label_constraints}
+        return {
+            c: np.full(n_samples, HOLD, dtype=np.int8) for c in self.label_constraints
+        }
 
     def _sample_with(self, n_samples, rng, requirements, placement=None) -> Dataset:
-        frame = self.draw_frame(n_samples, rng)
-        self._solve(frame, requirements, rng, placement)
+        frame = self._build(
+            n_samples, list(requirements), lambda: requirements, rng, placement
+        )
         X = frame.to_pandas()
         y = self.label_of(X)
         return Dataset(X=X, y=y, y_clean=y)
@@ -205,16 +217,18 @@ class SyntheticGenerator:
         first = rng.integers(0, k, len(invalid))
         requirement[first, invalid] = BREAK
         most = min(self.max_broken, k)
+        # Shares are selected by position (flatnonzero) rather than by boolean
+        # mask, which costs several times more when the mask is scattered.
+        several = np.flatnonzero(rng.random(len(invalid)) < self.several)
         if most == 2:
             # A second, different constraint for the share that breaks two;
             # cheaper than the general case below.
-            two = rng.random(len(invalid)) < self.several
-            offset = rng.integers(1, k, int(two.sum()))
-            requirement[(first[two] + offset) % k, invalid[two]] = BREAK
+            offset = rng.integers(1, k, len(several))
+            requirement[(first[several] + offset) % k, invalid[several]] = BREAK
         elif most > 2:
             # Each row of the several share breaks, instead of its first
             # choice, the constraints with its `count` lowest random keys.
-            several = invalid[rng.random(len(invalid)) < self.several]
+            several = invalid[several]
             count = rng.integers(2, most, len(several), endpoint=True)
             keys = rng.random((len(several), k))
             ranks = keys.argsort(axis=1).argsort(axis=1)
@@ -222,13 +236,53 @@ class SyntheticGenerator:
             requirement[:, several] = np.where(chosen.T, BREAK, HOLD)
         return {c: requirement[j] for j, c in enumerate(label_constraints)}
 
-    def _solve(self, frame, requirements, rng, placement=None) -> None:
-        requirements = dict(requirements)
-        for constraint in self.hard_constraints:
-            requirements[constraint] = np.full(len(frame), HOLD)
+    def _build(self, n_samples, constraints, requirements, rng, placement=None):
+        """Draw a frame whose rows meet ``requirements()`` and every hard constraint.
+
+        ``requirements`` returns what each row asks of each of ``constraints``;
+        it is a callable so that it can run while threads draw columns.
+        """
+        constraints = [*constraints, *self.hard_constraints]
+
+        def wanted() -> dict[Constraint, np.ndarray]:
+            every = dict(requirements())
+            for constraint in self.hard_constraints:
+                every[constraint] = np.full(n_samples, HOLD, dtype=np.int8)
+            return every
+
         if placement is None:
             placement = Placement(near=self.near, margin=self.margin)
-        solve(frame, requirements, rng, placement)
+        return build_frame(
+            self.columns,
+            constraints,
+            wanted,
+            n_samples,
+            rng,
+            placement,
+            workers=self.workers,
+        )
+
+
+def balanced_labels(
+    n_samples: int, balance: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Return labels with exactly ``round(balance * n_samples)`` ones, placed at random.
+
+    Each row gets a 1 with probability ``balance``, then randomly chosen rows
+    of the larger surplus are flipped back. A Bernoulli draw conditioned on
+    its count is a uniformly random set of that size, and so is a random
+    subset of it, so every placement of the ones is equally likely, as with
+    a shuffle, which costs several times more for large tables.
+    """
+    wanted = round(balance * n_samples)
+    y = (rng.random(n_samples) < balance).astype(np.int64)
+    surplus = int(y.sum()) - wanted
+    if surplus:
+        value = 1 if surplus > 0 else 0
+        candidates = np.flatnonzero(y == value)
+        flipped = rng.choice(len(candidates), abs(surplus), replace=False)
+        y[candidates[flipped]] = 1 - value
+    return y
 
 
 def make_generator(
@@ -319,7 +373,10 @@ def make_distractors(spec: Mapping[str, Any]) -> list[Column]:
 
 
 def check_generation_options(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """Check balance, noise and the violation mix; return them as keyword args."""
+    """Check balance, noise, the violation mix and the thread count.
+
+    Returns them as keyword arguments of :class:`SyntheticGenerator`.
+    """
     violations = dict(cfg.get("violations") or {})
     unknown = sorted(set(violations) - {"several", "max_broken", "near", "margin"})
     if unknown:
@@ -359,6 +416,15 @@ def check_generation_options(cfg: Mapping[str, Any]) -> dict[str, Any]:
             "of 2 or more."
         )
     options["max_broken"] = max_broken
+    workers = cfg.get("workers")
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
+        raise ConfigError(
+            f"generator.workers is {workers!r}; give a number of threads of 1 or "
+            "more, or null to use every core."
+        )
+    options["workers"] = workers
     return options
 
 

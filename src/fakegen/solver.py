@@ -25,9 +25,6 @@ STALL_ROUNDS = 100
 # a chosen margin do so. Waiting keeps the common case drawn from the column
 # samplers, and placing keeps rare regions reachable.
 TARGETED_AFTER = 20
-#: Pending rows are copied out for checking once they are fewer than
-#: 1 / TAKE_BELOW of the table.
-TAKE_BELOW = 4
 #: Fresh candidates drawn per pending row once few rows remain, and the cap on
 #: candidates per round. Redrawing one row per round finds a region of 1% of
 #: draws only after about 100 rounds, which reads as a stall, while a block of
@@ -69,11 +66,12 @@ def solve(
     wanted = [np.asarray(requirements[c], dtype=np.int8) for c in constraints]
     near = _place_near(frame, constraints, wanted, rng, placement)
     names = sorted({name for c in constraints for name in c.columns})
+    sides = [Sides.of(required) for required in wanted]
 
     pending = np.arange(len(frame))
     best, stalled = len(pending), 0
     for round_number in range(MAX_ROUNDS):
-        pending, wrong = _unmet(frame, constraints, wanted, pending, names, placement)
+        pending, wrong = _unmet(frame, constraints, sides, pending, names, placement)
         if len(pending) == 0:
             log.debug("Solved rows=%d rounds=%d", len(frame), round_number)
             return
@@ -84,11 +82,15 @@ def solve(
         targeted = round_number >= TARGETED_AFTER
         if targeted and len(pending) * CANDIDATES <= MAX_CANDIDATES:
             fitted = _oversample(
-                frame, constraints, wanted, near, pending, wrong, names, placement, rng
+                frame, constraints, sides, near, pending, wrong, names, placement, rng
             )
             pending, wrong = pending[~fitted], [missed[~fitted] for missed in wrong]
         for j, constraint in enumerate(constraints):
-            rows = pending[wrong[j]]
+            # A lone constraint is missed by every pending row. Otherwise take
+            # integer positions, not a boolean mask: selecting by a mask whose
+            # True entries are scattered costs several times more.
+            alone = len(constraints) == 1
+            rows = pending if alone else pending[np.flatnonzero(wrong[j])]
             if len(rows):
                 _repair(
                     frame,
@@ -103,7 +105,36 @@ def solve(
     _raise_infeasible(frame, constraints, wanted, pending, names)
 
 
-def _unmet(frame, constraints, wanted, pending, names, placement):
+@dataclass(frozen=True)
+class Sides:
+    """What each row asks of one constraint, as masks the rounds combine cheaply.
+
+    ``hold`` marks the rows that must satisfy the constraint. ``decided``
+    marks the rows that must satisfy or break it, and is None when every row
+    must, the common case, which saves a mask operation per round.
+    """
+
+    hold: np.ndarray
+    decided: np.ndarray | None
+
+    @classmethod
+    def of(cls, required: np.ndarray) -> Sides:
+        decided = required != EITHER
+        return cls(required == HOLD, None if decided.all() else decided)
+
+    def take(self, rows: np.ndarray) -> Sides:
+        decided = None if self.decided is None else self.decided[rows]
+        return Sides(self.hold[rows], decided)
+
+    def missed(self, held: np.ndarray) -> np.ndarray:
+        """Return the mask of rows whose ``held`` differs from what they need."""
+        missed = held != self.hold
+        if self.decided is not None:
+            missed &= self.decided
+        return missed
+
+
+def _unmet(frame, constraints, sides, pending, names, placement):
     """Return the pending rows that miss a requirement, and per constraint a mask
     of those rows that miss it.
 
@@ -111,34 +142,32 @@ def _unmet(frame, constraints, wanted, pending, names, placement):
     constraint moved them out of the band, even to the right side.
     """
     every_row = len(pending) == len(frame)
-    # While many rows are pending, checking every row and selecting the
-    # pending results is cheaper than copying the pending rows first.
-    on_frame = len(pending) * TAKE_BELOW >= len(frame)
-    subset = frame if on_frame else frame.take(pending, names)
-    unresolved = np.zeros(len(pending), dtype=bool)
+    # Copying the pending rows of the few columns checked costs less than
+    # checking every row and selecting the pending results.
+    subset = frame if every_row else frame.take(pending, names)
+    unresolved = None
     wrong = []
-    for j, constraint in enumerate(constraints):
-        held = constraint.check(subset)
-        if on_frame and not every_row:
-            held = held[pending]
-        required = wanted[j] if every_row else wanted[j][pending]
-        # HOLD is +1, BREAK -1 and EITHER 0, so a row misses its requirement
-        # exactly where the requirement times (+1 held, -1 not held) is negative.
-        missed = required * (held.view(np.int8) * 2 - 1) < 0
+    for constraint, side in zip(constraints, sides, strict=True):
+        if not every_row:
+            side = side.take(pending)
+        missed = side.missed(constraint.check(subset))
         if constraint is placement.boundary:
-            margins = constraint.margin(subset)
-            margins = margins[pending] if on_frame and not every_row else margins
-            outside = np.abs(margins) > placement.margin
-            missed |= outside & (required != EITHER)
-        unresolved |= missed
+            outside = np.abs(constraint.margin(subset)) > placement.margin
+            if side.decided is not None:
+                outside &= side.decided
+            missed |= outside
+        unresolved = missed.copy() if unresolved is None else unresolved | missed
         wrong.append(missed)
     keep = np.flatnonzero(unresolved)
-    return pending[keep], [missed[keep] for missed in wrong]
+    # While every row is pending, ``pending`` is 0..n-1 and keep already
+    # holds the row positions.
+    rows = keep if every_row else pending[keep]
+    if len(wrong) == 1:
+        return rows, [np.ones(len(keep), dtype=bool)]
+    return rows, [missed[keep] for missed in wrong]
 
 
-def _oversample(
-    frame, constraints, wanted, near, pending, wrong, names, placement, rng
-):
+def _oversample(frame, constraints, sides, near, pending, wrong, names, placement, rng):
     """Give each pending row the first of many fresh candidates that fits.
 
     A candidate copies the row and redraws the columns of the constraints the
@@ -164,7 +193,7 @@ def _oversample(
             candidates.arrays[name] = frame.schema[name].draw(len(ids), rng)
 
         every = np.arange(len(ids))
-        required = [w[ids] for w in wanted]
+        required = [side.take(ids) for side in sides]
         unmet, _ = _unmet(candidates, constraints, required, every, names, placement)
         fits = np.ones(len(ids), dtype=bool)
         fits[unmet] = False
@@ -193,7 +222,7 @@ def _place_near(frame, constraints, wanted, rng, placement) -> list[np.ndarray]:
             constraint.place(frame, rows, distance, rng)
             continue
         breaking = np.flatnonzero(required == BREAK)
-        rows = breaking[rng.random(len(breaking)) < placement.near]
+        rows = breaking[np.flatnonzero(rng.random(len(breaking)) < placement.near)]
         mask[rows] = True
         if len(rows):
             distance = -rng.uniform(0.01, placement.margin, len(rows))
@@ -213,9 +242,16 @@ def _repair(frame, constraint, rows, wanted, near, targeted, rng, placement) -> 
     """
     margin = placement.margin
     place_far = targeted and constraint.has_margin and not constraint.exact_sampling
-    for side in (HOLD, BREAK):
-        chosen = wanted == side
-        close, far = rows[chosen & near], rows[chosen & ~near]
+    holding = wanted == HOLD
+    # Rows that need a placement are usually few or none; skipping the split
+    # then saves two mask passes over every row.
+    placed = near.any()
+    for side, chosen in ((HOLD, holding), (BREAK, ~holding)):
+        if placed:
+            close = rows[np.flatnonzero(chosen & near)]
+            far = rows[np.flatnonzero(chosen & ~near)]
+        else:
+            close, far = rows[:0], rows[np.flatnonzero(chosen)]
         sign = 1.0 if side == HOLD else -1.0
         if len(close):
             constraint.redraw(frame, close, rng)

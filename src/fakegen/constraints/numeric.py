@@ -83,16 +83,22 @@ def resample_against(
     side (the bound lies beyond the column's range), every column of
     ``constraint`` is redrawn instead, so a later round can try again.
     """
-    low, high = np.broadcast_arrays(*interval(column, op, bound, holds))
+    low, high = interval(column, op, bound, holds)
     mass = column.cdf(high) - column.cdf(low)
     if column.is_discrete:
         mass = np.where(np.ceil(low) <= np.floor(high), mass, 0.0)
-    stuck = mass <= 0
+    stuck = np.broadcast_to(mass <= 0, rows.shape)
     if stuck.any():
         constraint.redraw(df, rows[stuck], rng)
-    free = ~stuck
-    values = column.sample_between(int(free.sum()), low[free], high[free], rng)
-    assign(df, column.name, rows[free], values)
+        free = np.flatnonzero(~stuck)
+        rows, low, high = rows[free], _select(low, free), _select(high, free)
+    values = column.sample_between(len(rows), low, high, rng)
+    assign(df, column.name, rows, values)
+
+
+def _select(bounds: Any, rows: np.ndarray) -> Any:
+    """Return ``bounds[rows]``, or ``bounds`` itself when it is one scalar bound."""
+    return bounds if np.ndim(bounds) == 0 else bounds[rows]
 
 
 class Threshold(Constraint):
