@@ -1,4 +1,4 @@
-"""Column groups: how constraints split a table, and threads that build it."""
+"""Column groups, batches built on threads, and exactly balanced labels."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fakegen import groups as groups_module
 from fakegen.columns import Column
 from fakegen.constraints import make_constraints
 from fakegen.errors import ConfigError, InfeasibleError
 from fakegen.fingerprint import fingerprint
 from fakegen.generator import balanced_labels, make_generator
-from fakegen.groups import PARALLEL_ROWS, column_groups
+from fakegen.groups import column_groups
 
 REPO = Path(__file__).resolve().parents[1]
 APPLICANT = yaml.safe_load((REPO / "conf/generator/applicant.yaml").read_text())
@@ -32,7 +33,7 @@ def constraints(**specs):
     return make_constraints(specs, SCHEMA, key="constraint.constraints")
 
 
-def test_column_groups_join_columns_through_shared_constraints():
+def test_column_groups_join_shared_columns():
     found = constraints(
         first={"type": "inequality", "left": "c", "op": ">", "right": "a"},
         second={"type": "threshold", "column": "b", "op": ">=", "value": 0.5},
@@ -47,7 +48,7 @@ def test_column_groups_join_columns_through_shared_constraints():
     ]
 
 
-def test_column_groups_keep_column_order_for_any_constraint_order():
+def test_column_groups_keep_column_order():
     found = constraints(
         late={"type": "inequality", "left": "e", "op": ">", "right": "d"},
         early={"type": "inequality", "left": "b", "op": ">", "right": "a"},
@@ -60,16 +61,25 @@ def lending_generator(**changes):
     return make_generator({**APPLICANT, **changes}, LENDING)
 
 
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Build tables in batches of 5,000 rows, so small tables use threads."""
+    monkeypatch.setattr(groups_module, "BATCH_ROWS", 5000)
+
+
+@pytest.mark.usefixtures("small_batches")
 @pytest.mark.parametrize("workers", [2, 3], ids=["two-threads", "three-threads"])
-def test_sample_same_rows_for_any_thread_count(workers):
-    rows = PARALLEL_ROWS + 1000
-    one = lending_generator(workers=1).sample(rows, np.random.default_rng(5))
+def test_sample_same_rows_any_threads(workers):
+    rows = 23_000
+    single = lending_generator(workers=1).sample(rows, np.random.default_rng(5))
     many = lending_generator(workers=workers).sample(rows, np.random.default_rng(5))
-    assert fingerprint(one.X, one.y) == fingerprint(many.X, many.y)
+    assert fingerprint(single.X, single.y) == fingerprint(many.X, many.y)
     np.testing.assert_array_equal(lending_generator().label_of(many.X), many.y_clean)
+    assert many.y_clean.sum() == rows // 2
 
 
-def test_sample_infeasible_group_raises_from_thread():
+@pytest.mark.usefixtures("small_batches")
+def test_sample_infeasible_raises_from_thread():
     # No check before sampling compares two inequalities, so the solver
     # meets this contradiction on a worker thread.
     contradiction = {
@@ -91,7 +101,7 @@ def test_sample_infeasible_group_raises_from_thread():
     }
     generator = make_generator({**APPLICANT, "workers": 2}, contradiction)
     with pytest.raises(InfeasibleError) as raised:
-        generator.sample(PARALLEL_ROWS, np.random.default_rng(0))
+        generator.sample(12_000, np.random.default_rng(0))
     assert re.search(
         r"the constraints 'ordered' \(\d+ rows\), 'reversed' \(\d+ rows\) "
         "cannot all be met together",
@@ -132,7 +142,6 @@ def test_balanced_labels_place_ones_uniformly():
     draws = np.stack([balanced_labels(10, 0.3, rng) for _ in range(20000)])
     share = draws.mean(axis=0)
     assert np.all(np.abs(share - 0.3) < 0.015), share
-    # Pairs of rows carry ones together as often as a uniform choice says:
-    # 3/10 * 2/9 of draws.
+    # Two given rows both carry a one in 3/10 * 2/9 of uniform draws.
     together = (draws[:, 0] * draws[:, 9]).mean()
     assert abs(together - 3 / 10 * 2 / 9) < 0.01

@@ -50,6 +50,15 @@ class Column:
         return self.kind in NUMERIC_KINDS
 
     @property
+    def dtype(self) -> np.dtype:
+        """NumPy dtype of the arrays :meth:`draw` returns."""
+        if self.is_literal:
+            return np.dtype(CODE_DTYPE)
+        if self.kind == "boolean":
+            return np.dtype(bool)
+        return np.dtype(np.int64 if self.is_discrete else float)
+
+    @property
     def is_discrete(self) -> bool:
         """True for numeric kinds that take whole numbers only."""
         return self.kind in ("integer", "date")

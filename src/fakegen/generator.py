@@ -66,8 +66,8 @@ class SyntheticGenerator:
     distractors : sequence of str, default=()
         Names of the columns no constraint mentions.
     workers : int or None, default=None
-        Threads that draw and solve independent groups of columns; None uses
-        every core. The rows are the same for any number of threads.
+        Threads that build batches of rows of large tables; None uses every
+        core. The rows are the same for any number of threads.
     """
 
     def __init__(
@@ -131,16 +131,16 @@ class SyntheticGenerator:
         """Sample a labelled table with the configured balance and label noise."""
         y_clean = balanced_labels(n_samples, self.balance, rng)
 
-        def requirements() -> dict[Constraint, np.ndarray]:
+        def label_requirements(rows: slice, stream: np.random.Generator):
             if self.label_rule is not None:
-                wanted = np.where(y_clean == 1, HOLD, BREAK).astype(np.int8)
-                return {self.label_rule: wanted}
-            return self._label_requirements(y_clean, rng)
+                side = np.where(y_clean[rows] == 1, HOLD, BREAK).astype(np.int8)
+                return {self.label_rule: side}
+            return self._label_requirements(y_clean[rows], stream)
 
         deciding = (
             self.label_constraints if self.label_rule is None else [self.label_rule]
         )
-        frame = self._build(n_samples, deciding, requirements, rng)
+        frame = self._build(n_samples, deciding, label_requirements, rng)
 
         y = y_clean.copy()
         if self.noise > 0:
@@ -198,8 +198,11 @@ class SyntheticGenerator:
         }
 
     def _sample_with(self, n_samples, rng, requirements, placement=None) -> Dataset:
+        def rows_requirements(rows: slice, stream: np.random.Generator):
+            return {c: required[rows] for c, required in requirements.items()}
+
         frame = self._build(
-            n_samples, list(requirements), lambda: requirements, rng, placement
+            n_samples, list(requirements), rows_requirements, rng, placement
         )
         X = frame.to_pandas()
         y = self.label_of(X)
@@ -237,17 +240,18 @@ class SyntheticGenerator:
         return {c: requirement[j] for j, c in enumerate(label_constraints)}
 
     def _build(self, n_samples, constraints, requirements, rng, placement=None):
-        """Draw a frame whose rows meet ``requirements()`` and every hard constraint.
+        """Draw a frame whose rows meet their requirements and every hard constraint.
 
-        ``requirements`` returns what each row asks of each of ``constraints``;
-        it is a callable so that it can run while threads draw columns.
+        ``requirements(rows, stream)`` returns what each row of the slice
+        ``rows`` requires of each of ``constraints``; see
+        :func:`fakegen.groups.build_frame`.
         """
         constraints = [*constraints, *self.hard_constraints]
 
-        def wanted() -> dict[Constraint, np.ndarray]:
-            every = dict(requirements())
+        def with_hard(rows: slice, stream: np.random.Generator):
+            every = dict(requirements(rows, stream))
             for constraint in self.hard_constraints:
-                every[constraint] = np.full(n_samples, HOLD, dtype=np.int8)
+                every[constraint] = np.full(rows.stop - rows.start, HOLD, np.int8)
             return every
 
         if placement is None:
@@ -255,7 +259,7 @@ class SyntheticGenerator:
         return build_frame(
             self.columns,
             constraints,
-            wanted,
+            with_hard,
             n_samples,
             rng,
             placement,
@@ -274,9 +278,9 @@ def balanced_labels(
     subset of it, so every placement of the ones is equally likely, as with
     a shuffle, which costs several times more for large tables.
     """
-    wanted = round(balance * n_samples)
+    ones = round(balance * n_samples)
     y = (rng.random(n_samples) < balance).astype(np.int64)
-    surplus = int(y.sum()) - wanted
+    surplus = int(y.sum()) - ones
     if surplus:
         value = 1 if surplus > 0 else 0
         candidates = np.flatnonzero(y == value)
