@@ -68,8 +68,10 @@ def solve(
     names = sorted({name for c in constraints for name in c.columns})
     sides = [Sides.of(required) for required in wanted]
 
-    pending = np.arange(len(frame))
-    best, stalled = len(pending), 0
+    # None stands for every row: allocating their positions would cost more
+    # than the first round saves by having them.
+    pending = None
+    best, stalled = len(frame), 0
     for round_number in range(MAX_ROUNDS):
         pending, wrong = _unmet(frame, constraints, sides, pending, names, placement)
         if len(pending) == 0:
@@ -138,10 +140,11 @@ def _unmet(frame, constraints, sides, pending, names, placement):
     """Return the pending rows that miss a requirement, and per constraint a mask
     of those rows that miss it.
 
-    Rows of the boundary constraint also miss it when a repair of another
-    constraint moved them out of the band, even to the right side.
+    ``pending`` holds row positions, or None for every row. Rows of the
+    boundary constraint also miss it when a repair of another constraint
+    moved them out of the band, even to the right side.
     """
-    every_row = len(pending) == len(frame)
+    every_row = pending is None
     # Copying the pending rows of the few columns checked costs less than
     # checking every row and selecting the pending results.
     subset = frame if every_row else frame.take(pending, names)
@@ -159,8 +162,6 @@ def _unmet(frame, constraints, sides, pending, names, placement):
         unresolved = missed.copy() if unresolved is None else unresolved | missed
         wrong.append(missed)
     keep = np.flatnonzero(unresolved)
-    # While every row is pending, ``pending`` is 0..n-1 and keep already
-    # holds the row positions.
     rows = keep if every_row else pending[keep]
     if len(wrong) == 1:
         return rows, [np.ones(len(keep), dtype=bool)]
@@ -192,9 +193,8 @@ def _oversample(frame, constraints, sides, near, pending, wrong, names, placemen
         for name in redrawn:
             candidates.arrays[name] = frame.schema[name].draw(len(ids), rng)
 
-        every = np.arange(len(ids))
         required = [side.take(ids) for side in sides]
-        unmet, _ = _unmet(candidates, constraints, required, every, names, placement)
+        unmet, _ = _unmet(candidates, constraints, required, None, names, placement)
         fits = np.ones(len(ids), dtype=bool)
         fits[unmet] = False
         fits = fits.reshape(len(rows), CANDIDATES)
