@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -62,3 +63,12 @@ def fakegen(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
 def load_results(run_dir: Path) -> dict:
     """Read ``run_dir/results.json``."""
     return json.loads((Path(run_dir) / "results.json").read_text(encoding="utf-8"))
+
+
+def load_preset(name: str) -> dict:
+    """Read a constraint preset, resolving the one interpolation presets use."""
+    preset = yaml.safe_load((REPO / f"conf/constraint/{name}.yaml").read_text())
+    for spec in preset["constraints"].values():
+        if spec.get("expression") == "${constraint.expression}":
+            spec["expression"] = preset["expression"]
+    return preset

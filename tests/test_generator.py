@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import load_preset
 from fakegen.errors import ConfigError
 from fakegen.fingerprint import fingerprint
 from fakegen.generator import Dataset, SyntheticGenerator, make_generator
@@ -19,15 +20,6 @@ APPLICANT = yaml.safe_load((REPO / "conf/generator/applicant.yaml").read_text())
 PRESETS = sorted(
     p.stem for p in (REPO / "conf/constraint").glob("*.yaml") if p.stem != "none"
 )
-
-
-def load_preset(name: str) -> dict:
-    """Read a constraint preset, resolving the one interpolation presets use."""
-    preset = yaml.safe_load((REPO / f"conf/constraint/{name}.yaml").read_text())
-    for spec in preset["constraints"].values():
-        if spec.get("expression") == "${constraint.expression}":
-            spec["expression"] = preset["expression"]
-    return preset
 
 
 def default_generator(**changes) -> SyntheticGenerator:

@@ -11,6 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import load_preset
 from fakegen import groups as groups_module
 from fakegen.columns import Column
 from fakegen.constraints import make_constraints
@@ -76,6 +77,27 @@ def test_sample_same_rows_any_threads(workers):
     assert fingerprint(single.X, single.y) == fingerprint(many.X, many.y)
     np.testing.assert_array_equal(lending_generator().label_of(many.X), many.y_clean)
     assert many.y_clean.sum() == rows // 2
+
+
+PRESETS = sorted(
+    path.stem
+    for path in (REPO / "conf/constraint").glob("*.yaml")
+    if path.stem != "none"
+)
+
+
+@pytest.mark.usefixtures("small_batches")
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_preset_same_rows_any_threads(preset):
+    rows = 12_000
+    single = make_generator({**APPLICANT, "workers": 1}, load_preset(preset))
+    threaded = make_generator({**APPLICANT, "workers": 2}, load_preset(preset))
+    first = single.sample(rows, np.random.default_rng(3))
+    second = threaded.sample(rows, np.random.default_rng(3))
+    assert fingerprint(first.X, first.y) == fingerprint(second.X, second.y)
+    np.testing.assert_array_equal(threaded.label_of(second.X), second.y_clean)
+    valid = threaded.sample_valid(rows, np.random.default_rng(4))
+    assert valid.y.all()
 
 
 @pytest.mark.usefixtures("small_batches")

@@ -279,14 +279,13 @@ def balanced_labels(
     a shuffle, which costs several times more for large tables.
     """
     ones = round(balance * n_samples)
-    y = (rng.random(n_samples) < balance).astype(np.int64)
-    surplus = int(y.sum()) - ones
+    y = rng.random(n_samples) < balance
+    surplus = int(np.count_nonzero(y)) - ones
     if surplus:
-        value = 1 if surplus > 0 else 0
-        candidates = np.flatnonzero(y == value)
+        candidates = np.flatnonzero(y if surplus > 0 else ~y)
         flipped = rng.choice(len(candidates), abs(surplus), replace=False)
-        y[candidates[flipped]] = 1 - value
-    return y
+        y[candidates[flipped]] = surplus < 0
+    return y.astype(np.int64)
 
 
 def make_generator(

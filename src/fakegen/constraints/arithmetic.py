@@ -178,7 +178,7 @@ class Ratio(Constraint):
 
     def _resample(self, df, rows, holds, rng) -> None:
         # The denominator is positive, so a / b op v is a op v * b.
-        bottom = read_numbers(df, self.denominator.name)[rows].astype(float)
+        bottom = read_numbers(df, self.denominator.name)[rows].astype(float, copy=False)
         bound = self.value * bottom
         resample_against(df, self, self.numerator, self.op, bound, rows, holds, rng)
 
@@ -194,7 +194,7 @@ class Ratio(Constraint):
         return self.sign * (top - self.value * bottom) / self.numerator.scale
 
     def place(self, df, rows, distance, rng) -> None:
-        bottom = read_numbers(df, self.denominator.name)[rows].astype(float)
+        bottom = read_numbers(df, self.denominator.name)[rows].astype(float, copy=False)
         values = self.value * bottom + self.sign * distance * self.numerator.scale
         upward = (distance >= 0) == (self.sign > 0)
         assign(

@@ -304,7 +304,7 @@ class Inequality(Constraint):
         self._resample(df, rows, False, rng)
 
     def _resample(self, df, rows, holds, rng) -> None:
-        bound = read_numbers(df, self.right.name)[rows].astype(float)
+        bound = read_numbers(df, self.right.name)[rows].astype(float, copy=False)
         resample_against(df, self, self.left, self.op, bound, rows, holds, rng)
 
     def check_feasible(self) -> None:
@@ -331,7 +331,7 @@ class Inequality(Constraint):
         return self.left.name
 
     def place(self, df, rows, distance, rng) -> None:
-        right = read_numbers(df, self.right.name)[rows].astype(float)
+        right = read_numbers(df, self.right.name)[rows].astype(float, copy=False)
         values = right + self.sign * distance * self.scale
         upward = (distance >= 0) == (self.sign > 0)
         assign(df, self.left.name, rows, fit_to_column(self.left, values, upward))
