@@ -68,8 +68,8 @@ def solve(
     names = sorted({name for c in constraints for name in c.columns})
     sides = [Sides.of(required) for required in wanted]
 
-    # None stands for every row: allocating their positions would cost more
-    # than the first round saves by having them.
+    # None stands for every row, because allocating every row's position
+    # costs about as much as the first round's check.
     pending = None
     best, stalled = len(frame), 0
     for round_number in range(MAX_ROUNDS):
@@ -109,7 +109,7 @@ def solve(
 
 @dataclass(frozen=True)
 class Sides:
-    """What each row asks of one constraint, as masks the rounds combine cheaply.
+    """Masks of what each row requires of one constraint, cheap to combine per round.
 
     ``hold`` marks the rows that must satisfy the constraint. ``decided``
     marks the rows that must satisfy or break it, and is None when every row
@@ -129,7 +129,7 @@ class Sides:
         return Sides(self.hold[rows], decided)
 
     def missed(self, held: np.ndarray) -> np.ndarray:
-        """Return the mask of rows whose ``held`` differs from what they need."""
+        """Return the mask of rows whose ``held`` differs from what they require."""
         missed = held != self.hold
         if self.decided is not None:
             missed &= self.decided
@@ -159,7 +159,7 @@ def _unmet(frame, constraints, sides, pending, names, placement):
             if side.decided is not None:
                 outside &= side.decided
             missed |= outside
-        unresolved = missed.copy() if unresolved is None else unresolved | missed
+        unresolved = missed if unresolved is None else unresolved | missed
         wrong.append(missed)
     keep = np.flatnonzero(unresolved)
     rows = keep if every_row else pending[keep]
@@ -243,7 +243,7 @@ def _repair(frame, constraint, rows, wanted, near, targeted, rng, placement) -> 
     margin = placement.margin
     place_far = targeted and constraint.has_margin and not constraint.exact_sampling
     holding = wanted == HOLD
-    # Rows that need a placement are usually few or none; skipping the split
+    # Rows that need a placement are usually few or none. Skipping the split
     # then saves two mask passes over every row.
     placed = near.any()
     for side, chosen in ((HOLD, holding), (BREAK, ~holding)):
