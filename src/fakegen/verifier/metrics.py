@@ -10,7 +10,13 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtri
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
+from sklearn.metrics import (
+    auc,
+    balanced_accuracy_score,
+    f1_score,
+    roc_auc_score,
+    roc_curve,
+)
 from sklearn.pipeline import Pipeline
 
 # Two-sided 95% normal quantile, about 1.96.
@@ -147,6 +153,11 @@ def _roc_auc(y_true: np.ndarray, predictions: Predictions) -> float | None:
     proba = predictions.proba
     if proba is None:
         return None
+    if proba.ndim == 1 and set(np.unique(y_true).tolist()) == {0, 1}:
+        # roc_auc_score computes this same curve and area after checks and a
+        # label_binarize call that cost several times more for 0/1 labels.
+        false_positive_rate, true_positive_rate, _ = roc_curve(y_true, proba)
+        return float(auc(false_positive_rate, true_positive_rate))
     if proba.ndim == 1:
         return float(roc_auc_score(y_true, proba))
     # One-vs-rest AUC needs every class of the model in the suite.
