@@ -8,50 +8,93 @@ known texts, so measuring the tick labels, axis labels and title is enough.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.transforms import offset_copy
 
-# Space between the outermost text and the figure's edge, in inches; about
-# constrained layout's default pad of 3/72 inch.
+# Space between the outermost text and the figure's edge, in inches. It is
+# close to constrained layout's default pad of 3/72 inch.
 EDGE_PAD = 0.05
 POINTS_PER_INCH = 72.0
+
+
+@dataclass
+class Extents:
+    """How far the texts around an axes reach beyond each of its sides, in inches.
+
+    ``x_ticks`` and ``y_ticks`` are the reach of the ticks and their labels
+    alone, where the axis labels start.
+    """
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+    x_ticks: float
+    y_ticks: float
 
 
 def fit_axes(figure: Figure, axes: Axes) -> None:
     """Move ``axes`` so that its ticks, labels and title fit inside ``figure``.
 
-    Call it after every text of ``axes`` is set. The tick labels are measured
-    at the axes' current size; a numeric axis may pick a different set of
-    ticks once the axes has moved, so the widest label is an estimate there.
+    Call it after every text of ``axes`` is set. A numeric axis may pick
+    other ticks once the axes has its new size, so the texts are measured a
+    second time there. Most of those measurements come from matplotlib's
+    text cache by then.
     """
     renderer = figure.canvas.get_renderer()
+    width, height = figure.get_size_inches()
+    for _ in range(2):
+        extents = measure_extents(axes, renderer)
+        figure.subplots_adjust(
+            left=(extents.left + EDGE_PAD) / width,
+            right=1 - (extents.right + EDGE_PAD) / width,
+            bottom=(extents.bottom + EDGE_PAD) / height,
+            top=1 - (extents.top + EDGE_PAD) / height,
+        )
+
+    # Fixed axis-label positions spare matplotlib from measuring every tick
+    # label again on each draw to place them. The offsets are in points from
+    # the axes' edges, so they hold when an equal aspect shrinks the axes.
+    x_offset = (extents.x_ticks * POINTS_PER_INCH) + axes.xaxis.labelpad
+    axes.xaxis.set_label_coords(
+        0.5, 0, offset_copy(axes.transAxes, figure, y=-x_offset, units="points")
+    )
+    y_offset = (extents.y_ticks * POINTS_PER_INCH) + axes.yaxis.labelpad
+    axes.yaxis.set_label_coords(
+        0, 0.5, offset_copy(axes.transAxes, figure, x=-y_offset, units="points")
+    )
+
+
+def measure_extents(axes: Axes, renderer: RendererBase) -> Extents:
+    """Measure how far the ticks, labels and title of ``axes`` reach out of it."""
     x_ticks = _tick_label_sizes(axes.xaxis, renderer)
     y_ticks = _tick_label_sizes(axes.yaxis, renderer)
-
-    left = _tick_reach("y") + max((w for w, _ in y_ticks), default=0.0)
-    left += _label_reach(axes.yaxis.label, renderer, axes.yaxis.labelpad, "width")
-    bottom = _tick_reach("x") + max((h for _, h in x_ticks), default=0.0)
-    bottom += _label_reach(axes.xaxis.label, renderer, axes.xaxis.labelpad, "height")
+    x_reach = _tick_reach("x") + max((h for _, h in x_ticks), default=0.0)
+    y_reach = _tick_reach("y") + max((w for w, _ in y_ticks), default=0.0)
 
     # The outermost tick labels are centred on the axes' edges and stick out
-    # by half their size unless the title or the margin already covers it.
+    # by half their size unless the title already covers it.
     top = max((h / 2 for _, h in y_ticks), default=0.0)
-    title = axes.title
-    if title.get_text():
+    if axes.title.get_text():
         titlepad = mpl.rcParams["axes.titlepad"] / POINTS_PER_INCH
-        top = max(top, _size(title, renderer)[1] + titlepad)
-    right = max((w / 2 for w, _ in x_ticks), default=0.0)
+        top = max(top, _size(axes.title, renderer)[1] + titlepad)
 
-    width, height = figure.get_size_inches()
-    figure.subplots_adjust(
-        left=(left + EDGE_PAD) / width,
-        right=1 - (right + EDGE_PAD) / width,
-        bottom=(bottom + EDGE_PAD) / height,
-        top=1 - (top + EDGE_PAD) / height,
+    x_label = _label_reach(axes.xaxis, renderer, extent="height")
+    y_label = _label_reach(axes.yaxis, renderer, extent="width")
+    return Extents(
+        left=y_reach + y_label,
+        bottom=x_reach + x_label,
+        right=max((w / 2 for w, _ in x_ticks), default=0.0),
+        top=top,
+        x_ticks=x_reach,
+        y_ticks=y_reach,
     )
 
 
@@ -73,10 +116,10 @@ def _tick_reach(name: str) -> float:
     return (size + pad) / POINTS_PER_INCH
 
 
-def _label_reach(
-    label: Text, renderer: RendererBase, labelpad: float, extent: str
-) -> float:
-    if not label.get_text():
+def _label_reach(axis: Axis, renderer: RendererBase, *, extent: str) -> float:
+    """Return the axis label's pad plus its height or width, in inches."""
+    if not axis.label.get_text():
         return 0.0
-    width, height = _size(label, renderer)
-    return labelpad / POINTS_PER_INCH + (width if extent == "width" else height)
+    width, height = _size(axis.label, renderer)
+    size = width if extent == "width" else height
+    return axis.labelpad / POINTS_PER_INCH + size

@@ -45,8 +45,7 @@ def predict(model: Any, X: Any) -> Predictions:
     """Predict labels, and probabilities where ``model`` has ``predict_proba``.
 
     A scikit-learn ``Pipeline`` encodes ``X`` once for both calls, because
-    encoding costs as much as predicting and its output is the same both
-    times.
+    both would encode the same rows the same way.
     """
     if isinstance(model, Pipeline) and len(model) > 1:
         X = model[:-1].transform(X)
@@ -64,10 +63,10 @@ def predict(model: Any, X: Any) -> Predictions:
 def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
     """Return the 95% Wilson score interval of ``successes`` out of ``trials``.
 
-    The closed form of Newcombe (1998), method 3, as SciPy's
-    ``binomtest(...).proportion_ci(method="wilson")`` computes it, without
-    the binomial test that call also runs. The interval starts at exactly 0
-    when there is no success and ends at exactly 1 when every trial succeeds.
+    This is the closed form that SciPy 1.17's
+    ``binomtest(...).proportion_ci(method="wilson")`` evaluates, without the
+    binomial test that call also runs. The interval starts at exactly 0 when
+    there is no success and ends at exactly 1 when every trial succeeds.
     """
     if trials == 0:
         return float("nan"), float("nan")
