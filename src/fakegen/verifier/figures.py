@@ -74,15 +74,22 @@ def plot_suite_scores(
 def plot_confusion(
     y_true: np.ndarray, y_pred: np.ndarray, path: Path, *, title: str
 ) -> Path:
-    """Draw the confusion matrix of one suite: true labels down, predicted across.
+    """Draw the confusion matrix of one suite: true labels down, predicted across."""
+    labels = np.union1d(np.unique(y_true), np.unique(y_pred))
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    figure, axes = _make_axes((4, 3.5))
+    draw_confusion(axes, matrix, labels)
+    axes.set_title(title, y=TITLE_Y)
+    return _save(figure, path)
+
+
+def draw_confusion(axes: Axes, matrix: np.ndarray, labels: Sequence[Any]) -> None:
+    """Draw ``matrix`` as coloured cells with their counts on ``axes``.
 
     The cells and colours follow scikit-learn's ``ConfusionMatrixDisplay``.
     That class is not used because it imports pyplot, which took about 10 ms
     on first use, inside the timed verify stage.
     """
-    labels = np.union1d(np.unique(y_true), np.unique(y_pred))
-    matrix = confusion_matrix(y_true, y_pred, labels=labels)
-    figure, axes = _make_axes((4, 3.5))
     image = axes.imshow(matrix, interpolation="nearest", cmap="viridis")
 
     # Counts on dark cells take the colour map's brightest colour, and the
@@ -99,8 +106,6 @@ def plot_confusion(
     axes.set_ylim(len(labels) - 0.5, -0.5)
     axes.set_xlabel("Predicted label")
     axes.set_ylabel("True label")
-    axes.set_title(title, y=TITLE_Y)
-    return _save(figure, path)
 
 
 def plot_regions(
