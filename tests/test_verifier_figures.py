@@ -18,14 +18,14 @@ from fakegen.verifier.figures import (
 from fakegen.verifier.layout import EDGE_PAD, fit_axes
 
 
-def make_axes(figsize, *, aspect="auto"):
+def make_axes(figsize, *, aspect="auto", y_high=365):
     figure = Figure(figsize=figsize)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     if aspect == "equal":
         axes.imshow(np.arange(4).reshape(2, 2))
     elif aspect == "auto":
-        axes.plot([0, 120000], [0, 365])
+        axes.plot([0, 120000], [0, y_high])
     return figure, axes
 
 
@@ -45,16 +45,17 @@ def drawn_tick_boxes(axis, renderer):
 
 
 @pytest.mark.parametrize(
-    ("figsize", "aspect", "y_labels"),
+    ("figsize", "aspect", "y_labels", "y_high"),
     [
-        ((5, 4), "auto", None),
-        ((7, 3), "auto", ["short", "a_much_longer_constraint_name (accuracy)"]),
-        ((4, 3.5), "equal", ["0", "1"]),
+        ((5, 4), "auto", None, 365),
+        ((5, 4), "auto", None, 5e6),
+        ((7, 3), "auto", ["short", "a_much_longer_constraint_name (accuracy)"], 1),
+        ((4, 3.5), "equal", ["0", "1"], 1),
     ],
-    ids=["numeric-axes", "long-tick-labels", "equal-aspect"],
+    ids=["numeric-axes", "offset-text", "long-tick-labels", "equal-aspect"],
 )
-def test_fit_axes_keeps_texts_inside_and_apart(figsize, aspect, y_labels):
-    figure, axes = make_axes(figsize, aspect=aspect)
+def test_fit_axes_keeps_texts_inside_and_apart(figsize, aspect, y_labels, y_high):
+    figure, axes = make_axes(figsize, aspect=aspect, y_high=y_high)
     if y_labels is not None:
         axes.set_yticks(range(len(y_labels)), y_labels)
     axes.set_xlabel("contract_end")
@@ -71,7 +72,8 @@ def test_fit_axes_keeps_texts_inside_and_apart(figsize, aspect, y_labels):
     x_label = window_box(axes.xaxis.label, renderer)
     y_label = window_box(axes.yaxis.label, renderer)
     title = window_box(axes.title, renderer)
-    for box in [*x_ticks, *y_ticks, x_label, y_label, title]:
+    offset_text = window_box(axes.yaxis.offsetText, renderer)
+    for box in [*x_ticks, *y_ticks, x_label, y_label, title, offset_text]:
         assert box.x0 >= 0
         assert box.y0 >= 0
         assert box.x1 <= width
@@ -79,6 +81,8 @@ def test_fit_axes_keeps_texts_inside_and_apart(figsize, aspect, y_labels):
     assert x_label.y1 <= min(box.y0 for box in x_ticks)
     assert y_label.x1 <= min(box.x0 for box in y_ticks)
     assert title.y0 >= window_box(axes, renderer).y1
+    if axes.yaxis.offsetText.get_text():
+        assert title.y0 >= offset_text.y1
 
 
 def test_fit_axes_leaves_edge_pad_at_left():

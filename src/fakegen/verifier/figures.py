@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 REGION_POINTS = 120
 # A title at a fixed height skips matplotlib's search for tick labels above
 # the axes, which measures every tick label again on each draw. No axes here
-# has tick labels on top.
+# has tick labels on top, and fit_axes lifts the title over a y offset text.
 TITLE_Y = 1.0
 
 

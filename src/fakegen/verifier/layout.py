@@ -29,7 +29,9 @@ class Extents:
     """How far the texts around an axes reach beyond each of its sides, in inches.
 
     ``x_ticks`` and ``y_ticks`` are the reach of the ticks and their labels
-    alone, where the axis labels start.
+    alone, where the axis labels start. ``title_lift`` is how far the title
+    must rise above its usual pad to clear the y axis's offset text, such
+    as ``1e6``.
     """
 
     left: float
@@ -38,6 +40,7 @@ class Extents:
     top: float
     x_ticks: float
     y_ticks: float
+    title_lift: float = 0.0
 
 
 def fit_axes(figure: Figure, axes: Axes) -> None:
@@ -70,6 +73,14 @@ def fit_axes(figure: Figure, axes: Axes) -> None:
     axes.yaxis.set_label_coords(
         0, 0.5, offset_copy(axes.transAxes, figure, x=-y_offset, units="points")
     )
+    if extents.title_lift > 0:
+        # set_title is the public way to change the pad, and it keeps the
+        # title's text and height; the figures here use the default font.
+        axes.set_title(
+            axes.get_title(),
+            pad=mpl.rcParams["axes.titlepad"] + extents.title_lift * POINTS_PER_INCH,
+            y=axes.title.get_position()[1],
+        )
 
 
 def measure_extents(axes: Axes, renderer: RendererBase) -> Extents:
@@ -80,11 +91,16 @@ def measure_extents(axes: Axes, renderer: RendererBase) -> Extents:
     y_reach = _tick_reach("y") + max((w for w, _ in y_ticks), default=0.0)
 
     # The outermost tick labels are centred on the axes' edges and stick out
-    # by half their size unless the title already covers it.
+    # by half their size unless the title already covers it. A large y axis
+    # puts its offset text, such as 1e6, above its top left corner.
     top = max((h / 2 for _, h in y_ticks), default=0.0)
+    offset_text = _offset_text_reach(axes.yaxis, renderer)
+    top = max(top, offset_text)
+    title_lift = 0.0
     if axes.title.get_text():
+        title_lift = offset_text
         titlepad = mpl.rcParams["axes.titlepad"] / POINTS_PER_INCH
-        top = max(top, _size(axes.title, renderer)[1] + titlepad)
+        top = max(top, _size(axes.title, renderer)[1] + titlepad + title_lift)
 
     x_label = _label_reach(axes.xaxis, renderer, extent="height")
     y_label = _label_reach(axes.yaxis, renderer, extent="width")
@@ -95,6 +111,7 @@ def measure_extents(axes: Axes, renderer: RendererBase) -> Extents:
         top=top,
         x_ticks=x_reach,
         y_ticks=y_reach,
+        title_lift=title_lift,
     )
 
 
@@ -107,6 +124,19 @@ def _size(text: Text, renderer: RendererBase) -> tuple[float, float]:
 def _tick_label_sizes(axis: Axis, renderer: RendererBase) -> list[tuple[float, float]]:
     labels = [label for label in axis.get_majorticklabels() if label.get_text()]
     return [_size(label, renderer) for label in labels]
+
+
+def _offset_text_reach(axis: Axis, renderer: RendererBase) -> float:
+    """Return how far the axis's offset text reaches above the axes, in inches.
+
+    Call it after the tick labels are made, because the formatter chooses
+    the offset while it formats them.
+    """
+    offset = axis.major.formatter.get_offset()
+    if not offset:
+        return 0.0
+    axis.offsetText.set_text(offset)
+    return _size(axis.offsetText, renderer)[1] + axis.OFFSETTEXTPAD / POINTS_PER_INCH
 
 
 def _tick_reach(name: str) -> float:
