@@ -47,20 +47,14 @@ def fit_axes(figure: Figure, axes: Axes) -> None:
     """Move ``axes`` so that its ticks, labels and title fit inside ``figure``.
 
     Call it after every text of ``axes`` is set. A numeric axis may pick
-    other ticks once the axes has its new size, so the texts are measured a
-    second time there. Most of those measurements come from matplotlib's
-    text cache by then.
+    other ticks once the axes has its new size, so the texts are measured
+    again when the ticks change.
     """
     renderer = figure.canvas.get_renderer()
-    width, height = figure.get_size_inches()
-    for _ in range(2):
-        extents = measure_extents(axes, renderer)
-        figure.subplots_adjust(
-            left=(extents.left + EDGE_PAD) / width,
-            right=1 - (extents.right + EDGE_PAD) / width,
-            bottom=(extents.bottom + EDGE_PAD) / height,
-            top=1 - (extents.top + EDGE_PAD) / height,
-        )
+    ticks = _tick_locations(axes)
+    extents = _place_axes(figure, axes, renderer)
+    if _tick_locations(axes) != ticks:
+        extents = _place_axes(figure, axes, renderer)
 
     # Fixed axis-label positions spare matplotlib from measuring every tick
     # label again on each draw to place them. The offsets are in points from
@@ -81,6 +75,19 @@ def fit_axes(figure: Figure, axes: Axes) -> None:
             pad=mpl.rcParams["axes.titlepad"] + extents.title_lift * POINTS_PER_INCH,
             y=axes.title.get_position()[1],
         )
+
+
+def _place_axes(figure: Figure, axes: Axes, renderer: RendererBase) -> Extents:
+    """Set the subplot margins to the measured extents and return them."""
+    extents = measure_extents(axes, renderer)
+    width, height = figure.get_size_inches()
+    figure.subplots_adjust(
+        left=(extents.left + EDGE_PAD) / width,
+        right=1 - (extents.right + EDGE_PAD) / width,
+        bottom=(extents.bottom + EDGE_PAD) / height,
+        top=1 - (extents.top + EDGE_PAD) / height,
+    )
+    return extents
 
 
 def measure_extents(axes: Axes, renderer: RendererBase) -> Extents:
@@ -113,6 +120,11 @@ def measure_extents(axes: Axes, renderer: RendererBase) -> Extents:
         y_ticks=y_reach,
         title_lift=title_lift,
     )
+
+
+def _tick_locations(axes: Axes) -> tuple[list[float], list[float]]:
+    x_ticks = list(axes.xaxis.get_majorticklocs())
+    return x_ticks, list(axes.yaxis.get_majorticklocs())
 
 
 def _size(text: Text, renderer: RendererBase) -> tuple[float, float]:
