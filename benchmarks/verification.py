@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -35,6 +36,8 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = []
+    # Other processes slow both stages, so the load average goes with the table.
+    load_before = os.getloadavg()[0]
     root = Path(tempfile.mkdtemp(prefix="fakegen-bench-"))
     try:
         for repeat in range(args.repeats):
@@ -64,6 +67,8 @@ def main() -> None:
     )
     print(f"\nmedian verify / train: {ratio:.2f}")
     print(f"median verify without figures / train: {ratio_plain:.2f}")
+    load_after = os.getloadavg()[0]
+    print(f"1-minute load average: {load_before:.2f} before, {load_after:.2f} after")
 
 
 if __name__ == "__main__":

@@ -130,9 +130,12 @@ def predict_suites(model: Any, built: list[suites.Suite]) -> list[Predictions]:
 
     Pooling saves the fixed cost of one ``predict`` call per suite. Suites
     with other column types, such as new literal categories, are predicted
-    alone because an encoder may depend on the exact dtype.
+    alone because an encoder may depend on the exact dtype. Categorical
+    dtypes compare their categories too: joining frames whose categories
+    differ turns those columns into strings, which costs more than a
+    separate call.
     """
-    signature = [tuple(map(str, s.X.dtypes)) for s in built]
+    signature = [tuple(s.X.dtypes) for s in built]
     pooled = [i for i, sig in enumerate(signature) if sig == signature[0]]
     results: dict[int, Predictions] = {}
     frame = pd.concat([built[i].X for i in pooled], ignore_index=True)
