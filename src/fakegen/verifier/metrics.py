@@ -116,9 +116,9 @@ def score_labels(y_true: np.ndarray, predictions: Predictions) -> dict[str, Any]
             row["balanced_accuracy"] = float(balanced_accuracy_score(y_true, y_pred))
     if len(present) < 2:
         return row
-    auc = _roc_auc(y_true, predictions)
-    if auc is not None:
-        row["roc_auc"] = auc
+    area = _roc_auc(y_true, predictions)
+    if area is not None:
+        row["roc_auc"] = area
     return row
 
 
