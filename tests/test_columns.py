@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fakegen.columns import make_column
+from fakegen.columns import Column, make_column
 from fakegen.errors import ConfigError
 from fakegen.vocabulary import city_countries, load_vocabulary
 
@@ -147,3 +147,17 @@ def test_literal_from_faker_provider():
 def test_make_column_rejects_bad_spec(spec, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         make_column("x", spec, key="k")
+
+
+def test_normal_draws_equal_numpy_normal():
+    column = Column("score", "normal", {"mean": 600.0, "std": 80.0})
+    drawn = column.draw(10_000, np.random.default_rng(5))
+    expected = np.random.default_rng(5).normal(600.0, 80.0, 10_000)
+    np.testing.assert_array_equal(drawn, expected)
+
+
+def test_lognormal_draws_match_numpy_lognormal():
+    column = Column("income", "lognormal", {"mean": 10.4, "sigma": 0.5})
+    drawn = column.draw(10_000, np.random.default_rng(5))
+    expected = np.random.default_rng(5).lognormal(10.4, 0.5, 10_000)
+    np.testing.assert_allclose(drawn, expected, rtol=1e-15)
