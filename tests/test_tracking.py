@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -49,6 +50,30 @@ def test_tracking_offline_run_has_name_metrics_and_suites(
     results = load_results(tmp_path / "run")
     assert results["wandb_dir"] == str(folder)
     assert results["timings"]["track_finish"] > 0
+
+
+def summary_values(run_folder) -> dict[str, object]:
+    """Return the last value of every summary key of a run."""
+    (path,) = run_folder.glob("run-*.wandb")
+    values = {}
+    for record in read_records(path):
+        if record.WhichOneof("record_type") == "summary":
+            for item in record.summary.update:
+                values[item.key] = json.loads(item.value_json)
+    return values
+
+
+def test_tracking_unrecorded_objective_marks_run_failed(
+    fakegen, tmp_path, wandb_offline
+):
+    completed = fakegen("objective=test/precison", *SMALL)
+
+    assert completed.returncode == 1
+    (folder,) = (wandb_offline / "wandb").glob("offline-run-*")
+    assert summary_values(folder)["status"] == "failed"
+    results = load_results(tmp_path / "run")
+    assert results["status"] == "failed"
+    assert results["error"].startswith("ConfigError: objective is 'test/precison'")
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
-import math
 import os
 import sys
 import warnings
@@ -21,9 +19,10 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from fakegen.callbacks import failed_runs
 from fakegen.errors import ConfigError, FakegenError
+from fakegen.objective import check_objective, objective_value
 from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
-from fakegen.results import RESULTS_NAME, read_results, write_json_atomic
+from fakegen.results import RESULTS_NAME, read_results
 from fakegen.table import show_run_table
 
 log = logging.getLogger(__name__)
@@ -89,7 +88,7 @@ def run(cfg: DictConfig) -> float | None:
     if multirun:
         _fill_sweep_grouping(cfg, hydra_cfg.sweep.dir)
     try:
-        objective = _check_objective(cfg.get("objective"))
+        objective = check_objective(cfg.get("objective"))
         resume = cfg.get("resume", False)
         if not isinstance(resume, bool):
             raise ConfigError(f"resume is {resume!r}; give true or false.")
@@ -99,9 +98,13 @@ def run(cfg: DictConfig) -> float | None:
                 "Skipped run %s: %s is completed with the same config", name, run_dir
             )
         else:
-            results = run_experiment(cfg, run_dir=run_dir, name=name, choices=choices)
+            results = run_experiment(
+                cfg, run_dir=run_dir, name=name, choices=choices, objective=objective
+            )
             show_run_table(results)
-        return _objective_value(results, objective, run_dir=run_dir)
+        return objective_value(
+            results.get("metrics", {}), objective, results_path=run_dir / RESULTS_NAME
+        )
     except FakegenError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
@@ -126,56 +129,6 @@ def _fill_sweep_grouping(cfg: DictConfig, sweep_dir: str) -> None:
             tracker.group = sweep_group(sweep_dir)
         if tracker.get("job_type") is None:
             tracker.job_type = "sweep"
-
-
-# First parts of the metric names a run records; ``objective`` must use one.
-METRIC_FAMILIES = ("train", "test", "suite", "bayes", "constraint", "encoder")
-
-
-def _check_objective(objective: Any) -> str | None:
-    """Reject an objective that cannot name a recorded metric, before training."""
-    if objective is None:
-        return None
-    family = objective.split("/", 1)[0] if isinstance(objective, str) else ""
-    if family in METRIC_FAMILIES and objective != f"{family}/":
-        return objective
-    raise ConfigError(
-        f"objective is {objective!r}; give a metric name that starts with "
-        f"{', '.join(f'{name}/' for name in METRIC_FAMILIES)}, such as "
-        "'test/rule_agreement', or null."
-    )
-
-
-def _objective_value(
-    results: dict[str, Any], objective: str | None, *, run_dir: Path
-) -> float | None:
-    """Return the objective metric; mark the run failed when it did not record it.
-
-    The run trained and verified, but a sweeper cannot use it, so its
-    results.json is rewritten with status failed and the sweep counts it.
-    """
-    if objective is None:
-        return None
-    metrics = results.get("metrics", {})
-    if objective in metrics:
-        value = float(metrics[objective])
-        return None if math.isnan(value) else value
-    close = difflib.get_close_matches(objective, metrics, n=4, cutoff=0.5)
-    hint = f"close names: {', '.join(close)}" if close else "such as test/accuracy"
-    error = ConfigError(
-        f"objective is {objective!r}, a metric this run did not record; set it "
-        f"to a metric of {run_dir / RESULTS_NAME} ({hint}), or null."
-    )
-    if results.get("status") == "completed":
-        # NOTE: the tracker run has finished by now, so its summary keeps the
-        # status completed; only results.json records the failure.
-        failed = {
-            **results,
-            "status": "failed",
-            "error": f"{type(error).__name__}: {error}",
-        }
-        write_json_atomic(run_dir / RESULTS_NAME, failed)
-    raise error
 
 
 def _completed_results(cfg: DictConfig, run_dir: Path) -> dict[str, Any] | None:

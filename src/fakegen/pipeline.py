@@ -34,6 +34,7 @@ from fakegen.model import (
     fit_model,
     make_model,
 )
+from fakegen.objective import objective_value
 from fakegen.results import (
     FAILED_RESULTS_NAME,
     RESULTS_NAME,
@@ -74,13 +75,15 @@ def run_experiment(
     *,
     name: str = "run",
     choices: Mapping[str, str] | None = None,
+    objective: str | None = None,
 ) -> dict[str, Any]:
     """Run the experiment ``cfg`` describes and write ``run_dir/results.json``.
 
     The results file is written whether the run completes or fails; on failure
     it contains ``status: failed`` and the error, and the exception propagates.
     Config errors are raised before the tracker starts, so a mistyped override
-    leaves no W&B run behind.
+    leaves no W&B run behind. A run that does not record its ``objective``
+    metric fails, since a sweeper cannot use it.
     """
     timer = Timer()
     config = OmegaConf.to_container(cfg, resolve=True)
@@ -100,6 +103,9 @@ def run_experiment(
         with timer.stage("track"):
             tracker.start(config=config, name=name, run_dir=run_dir)
         execute(plan, results, timer, Path(run_dir))
+        objective_value(
+            results["metrics"], objective, results_path=Path(run_dir) / RESULTS_NAME
+        )
         results["status"] = "completed"
         failed = False
     except BaseException as exc:

@@ -1,0 +1,49 @@
+"""The ``objective`` setting: the metric a run returns to a sweeper such as Optuna."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fakegen.errors import ConfigError
+
+# First parts of the metric names a run records; ``objective`` must use one.
+METRIC_FAMILIES = ("train", "test", "suite", "bayes", "constraint", "encoder")
+
+
+def check_objective(objective: Any) -> str | None:
+    """Reject an objective that cannot name a recorded metric, before training."""
+    if objective is None:
+        return None
+    family = objective.split("/", 1)[0] if isinstance(objective, str) else ""
+    if family in METRIC_FAMILIES and objective != f"{family}/":
+        return objective
+    raise ConfigError(
+        f"objective is {objective!r}; give a metric name that starts with "
+        f"{', '.join(f'{name}/' for name in METRIC_FAMILIES)}, such as "
+        "'test/rule_agreement', or null."
+    )
+
+
+def objective_value(
+    metrics: Mapping[str, Any], objective: str | None, *, results_path: Path
+) -> float | None:
+    """Return the ``objective`` metric of a run, or None without an objective.
+
+    A NaN metric gives None too. Raises ConfigError, naming close metric
+    names, when the run did not record the metric.
+    """
+    if objective is None:
+        return None
+    if objective in metrics:
+        value = float(metrics[objective])
+        return None if math.isnan(value) else value
+    close = difflib.get_close_matches(objective, metrics, n=4, cutoff=0.5)
+    hint = f"close names: {', '.join(close)}" if close else "such as test/accuracy"
+    raise ConfigError(
+        f"objective is {objective!r}, a metric this run did not record; set it "
+        f"to a metric of {results_path} ({hint}), or null."
+    )
