@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +67,32 @@ def test_generate_same_seed_same_bytes(tmp_path):
 
     assert digest(tmp_path / "a.parquet") == digest(tmp_path / "b.parquet")
     assert digest(tmp_path / "a.parquet") != digest(tmp_path / "c.parquet")
+
+
+def test_generate_interrupted_keeps_earlier_file(tmp_path):
+    earlier = tmp_path / "t.csv"
+    earlier.write_text("kept\n", encoding="utf-8")
+    partial = tmp_path / ".t.csv.partial"
+    process = subprocess.Popen(
+        [str(GENERATE), "generator.rows=100000000", "chunk_rows=20000", "output=t.csv"],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Interrupt as Ctrl-C does once chunks are being written.
+    deadline = time.monotonic() + 60
+    while not partial.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 130, stderr
+    assert "Interrupted; a table cut short is removed" in stderr
+    assert "Traceback" not in stderr
+    assert not partial.exists()
+    assert earlier.read_text(encoding="utf-8") == "kept\n"
 
 
 def test_generate_csv_with_clean_label(tmp_path):

@@ -210,6 +210,15 @@ def run(cfg: DictConfig) -> None:
 
 def main() -> None:
     """Entry point of the ``fakegen-generate`` console script."""
-    hydra.main(
-        config_path=str(config_dir()), config_name="generate", version_base="1.3"
-    )(run)()
+    try:
+        hydra.main(
+            config_path=str(config_dir()), config_name="generate", version_base="1.3"
+        )(run)()
+    except KeyboardInterrupt:
+        # write_table removes its partial file on the way out, and any file
+        # already at the output path is left as it was.
+        log.error(
+            "Interrupted; a table cut short is removed, and a file already at "
+            "the output path is left as it was"
+        )
+        sys.exit(130)
