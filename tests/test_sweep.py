@@ -121,6 +121,28 @@ def test_sweep_resume_skips_completed_runs(fakegen, tmp_path):
 
 
 @pytest.mark.slow
+def test_sweep_rerun_failing_reports_failure(fakegen, tmp_path):
+    assert fakegen("-m", "seed=0,1", "tracker=none", *SMALL).returncode == 0
+    sweep_dir = tmp_path / "sweep"
+
+    broken = fakegen("-m", "seed=0,1", "tracker=none", "generator.noise=0.7", *SMALL)
+    output = broken.stdout + broken.stderr
+
+    assert broken.returncode == 1, output
+    rows = read_summary(sweep_dir)
+    assert [row["status"] for row in rows] == ["failed", "failed"]
+    assert all("generator.noise=0.7" in row["overrides"] for row in rows)
+    assert all("earlier attempt are in results.json" in row["error"] for row in rows)
+    # The completed results stay where they were.
+    assert load_results(sweep_dir / "0")["status"] == "completed"
+
+    fixed = fakegen("-m", "seed=0,1", "tracker=none", *SMALL)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert [row["status"] for row in read_summary(sweep_dir)] == ["completed"] * 2
+    assert not (sweep_dir / "0" / "results.failed.json").exists()
+
+
+@pytest.mark.slow
 def test_sweep_resume_reruns_changed_config(fakegen, tmp_path):
     assert fakegen("-m", "seed=0", *SMALL).returncode == 0
     changed = fakegen("-m", "seed=0", "resume=true", "model.C=0.5", *SMALL)

@@ -99,7 +99,12 @@ def run(cfg: DictConfig) -> float | None:
             )
         else:
             results = run_experiment(
-                cfg, run_dir=run_dir, name=name, choices=choices, objective=objective
+                cfg,
+                run_dir=run_dir,
+                name=name,
+                choices=choices,
+                overrides=list(hydra_cfg.overrides.task),
+                objective=objective,
             )
             show_run_table(results)
         return objective_value(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +75,7 @@ def run_experiment(
     *,
     name: str = "run",
     choices: Mapping[str, str] | None = None,
+    overrides: Sequence[str] = (),
     objective: str | None = None,
 ) -> dict[str, Any]:
     """Run the experiment ``cfg`` describes and write ``run_dir/results.json``.
@@ -91,6 +92,9 @@ def run_experiment(
         "status": "running",
         "name": name,
         "choices": dict(choices or {}),
+        # Hydra rewrites .hydra/overrides.yaml at every attempt, so the
+        # overrides that produced these results are kept with them.
+        "overrides": list(overrides),
         "config": config,
         "timings": timer.seconds,
     }
@@ -282,6 +286,9 @@ def write_results(run_dir: Path, results: dict[str, Any]) -> Path:
     instead. Returns the path written.
     """
     path = Path(run_dir) / RESULTS_NAME
+    if results["status"] == "completed":
+        # A failure of an earlier attempt no longer describes this run.
+        path.with_name(FAILED_RESULTS_NAME).unlink(missing_ok=True)
     if results["status"] != "completed" and path.is_file():
         try:
             previous = read_results(path).get("status")

@@ -12,7 +12,7 @@ import pandas as pd
 import yaml
 
 from fakegen.errors import FakegenError
-from fakegen.results import RESULTS_NAME, read_results
+from fakegen.results import FAILED_RESULTS_NAME, RESULTS_NAME, read_results
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ def _run_row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
         ),
         "error": "",
     }
-    path = run_dir / RESULTS_NAME
+    path = _latest_attempt(run_dir)
     try:
         results = read_results(path)
     except FileNotFoundError:
@@ -177,9 +177,31 @@ def _run_row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
     )
     if results.get("error"):
         row["error"] = results["error"]
+    if path.name == FAILED_RESULTS_NAME:
+        row["error"] += (
+            f" (the completed results of an earlier attempt are in {RESULTS_NAME})"
+        )
+    if results.get("overrides") is not None:
+        row["overrides"] = " ".join(map(str, results["overrides"]))
     row.update(results.get("metrics") or {})
     row.update({f"verdict/{key}": value for key, value in verdicts.items()})
     return row
+
+
+def _latest_attempt(run_dir: Path) -> Path:
+    """Return the results file of the run's latest attempt.
+
+    A failed attempt in a directory that holds completed results writes
+    results.failed.json and keeps results.json, so the newer of the two tells
+    how the run ended last.
+    """
+    path = run_dir / RESULTS_NAME
+    failed = run_dir / FAILED_RESULTS_NAME
+    if not failed.is_file():
+        return path
+    if not path.is_file() or failed.stat().st_mtime >= path.stat().st_mtime:
+        return failed
+    return path
 
 
 def _started_job(run_dir: Path) -> dict[str, Any]:
