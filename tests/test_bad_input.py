@@ -34,6 +34,23 @@ CASES = [
         id="no-worker-threads",
     ),
     pytest.param(
+        ["model=knn", "model.n_neighbors=5000", "generator.rows=500"],
+        "model.n_neighbors is 5000, more than the 500 training rows; set it below "
+        "the number of rows, such as 5.",
+        id="more-neighbours-than-rows",
+    ),
+    pytest.param(
+        ["model=mlp", "model.hidden_layer_sizes=[0]", "generator.rows=500"],
+        "MLPClassifier' failed to fit 500 training rows of",
+        id="fit-rejects-setting",
+    ),
+    pytest.param(
+        ["model=xgboost", "model.n_estimators=0", "generator.rows=500"],
+        "model.n_estimators is 0; give a number of boosting rounds of 1 or more, "
+        "such as 200.",
+        id="no-boosting-rounds",
+    ),
+    pytest.param(
         ["+generator.rowz=5"],
         "generator.rowz is not a known key. Did you mean generator.rows?",
         id="mistyped-key",

@@ -225,6 +225,7 @@ def fit_model(
     """
     if categorical is not None:
         _declare_categorical(estimator, categorical, cardinalities or {})
+    _check_boosting_rounds(estimator)
     try:
         with _unused_xgboost_parameters(estimator):
             estimator.fit(X, y)
@@ -243,14 +244,51 @@ def fit_model(
                 f"{_first_line(exc)} It accepts only inputs of 0 or more; set "
                 "encoder.scaling=minmax."
             ) from exc
-        raise
+        # Other errors of fit come from settings that only the data rules
+        # out, such as model.n_neighbors above the number of training rows.
+        raise ConfigError(
+            f"model._target_={_class_path(estimator)!r} failed to fit "
+            f"{X.shape[0]} training rows of {X.shape[1]} features: "
+            f"{_first_line(exc)} Check the model.* settings "
+            "(fakegen --cfg job lists them)."
+        ) from exc
     if not hasattr(estimator, "classes_"):
         raise ConfigError(
             f"model._target_ is {_class_path(estimator)!r}, which has no classes_ "
             "after fit, so it is not a classifier; name a classifier such as "
             "sklearn.ensemble.RandomForestClassifier."
         )
+    # Neighbour models accept any n_neighbors at fit and fail only when they
+    # predict, after the run has trained.
+    neighbours = getattr(estimator, "n_neighbors", None)
+    fitted_rows = getattr(estimator, "n_samples_fit_", None)
+    if isinstance(neighbours, int) and fitted_rows is not None:
+        if neighbours > fitted_rows:
+            raise ConfigError(
+                f"model.n_neighbors is {neighbours}, more than the {fitted_rows} "
+                "training rows; set it below the number of rows, such as 5."
+            )
     return estimator
+
+
+def _check_boosting_rounds(estimator: Any) -> None:
+    """Reject fewer than one boosting round, which xgboost accepts silently.
+
+    With no round, xgboost predicts a constant and every verdict reads
+    not_learned, although the settings, not the model family, are at fault.
+    """
+    from xgboost import XGBModel
+
+    if not isinstance(estimator, XGBModel):
+        return
+    rounds = estimator.get_params().get("n_estimators")
+    if rounds is None:
+        return
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
+        raise ConfigError(
+            f"model.n_estimators is {rounds!r}; give a number of boosting rounds "
+            "of 1 or more, such as 200."
+        )
 
 
 def check_synthetic_classes(y: np.ndarray, *, rows: int, balance: float) -> None:
