@@ -51,6 +51,12 @@ CASES = [
         id="no-boosting-rounds",
     ),
     pytest.param(
+        ["+tracker.bogus=1"],
+        "tracker has unknown key 'bogus'; its keys are kind, dir, group, job_type, "
+        "mode, project, tags.",
+        id="unknown-tracker-key",
+    ),
+    pytest.param(
         ["+generator.rowz=5"],
         "generator.rowz is not a known key. Did you mean generator.rows?",
         id="mistyped-key",

@@ -202,6 +202,13 @@ def test_make_tracker_rejects_unknown_mode():
         make_tracker({"kind": "wandb", "project": "fakegen", "mode": "cloud"})
 
 
+@pytest.mark.parametrize("project", ["", "   ", 3], ids=["empty", "blank", "number"])
+def test_make_tracker_rejects_bad_project(project):
+    message = f"tracker.project is {project!r}; give a W&B project name"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        make_tracker({"kind": "wandb", "project": project})
+
+
 def test_make_tracker_none_records_nothing():
     tracker = make_tracker({"kind": "none"})
     assert type(tracker) is NullTracker

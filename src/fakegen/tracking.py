@@ -210,16 +210,23 @@ class WandbTracker(NullTracker):
 def make_tracker(cfg: Mapping[str, Any]) -> NullTracker:
     """Build the tracker that ``cfg`` (the ``tracker`` group) selects."""
     kind = cfg.get("kind", "none")
-    if kind == "none":
-        return NullTracker()
-    if kind != "wandb":
-        raise ConfigError(f"tracker.kind is {kind!r}; use wandb or none.")
     options = {k: v for k, v in cfg.items() if k != "kind"}
     allowed = {"project", "mode", "dir", "group", "job_type", "tags"}
     unknown = sorted(set(options) - allowed)
+    # Checked for tracker=none too, so a typo fails before the run, not
+    # later, when the user switches the tracker on.
     if unknown:
         raise ConfigError(
             f"tracker has unknown key {unknown[0]!r}; its keys are kind, "
             f"{', '.join(sorted(allowed))}."
+        )
+    if kind == "none":
+        return NullTracker()
+    if kind != "wandb":
+        raise ConfigError(f"tracker.kind is {kind!r}; use wandb or none.")
+    project = options.get("project")
+    if project is not None and (not isinstance(project, str) or not project.strip()):
+        raise ConfigError(
+            f"tracker.project is {project!r}; give a W&B project name, such as fakegen."
         )
     return WandbTracker(**options)
