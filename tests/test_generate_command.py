@@ -69,7 +69,8 @@ def test_generate_same_seed_same_bytes(tmp_path):
     assert digest(tmp_path / "a.parquet") != digest(tmp_path / "c.parquet")
 
 
-def test_generate_interrupted_keeps_earlier_file(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])
+def test_generate_interrupted_keeps_earlier_file(tmp_path, stop):
     earlier = tmp_path / "t.csv"
     earlier.write_text("kept\n", encoding="utf-8")
     partial = tmp_path / ".t.csv.partial"
@@ -85,7 +86,7 @@ def test_generate_interrupted_keeps_earlier_file(tmp_path):
     deadline = time.monotonic() + 60
     while not partial.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
 
     assert process.returncode == 130, stderr
@@ -121,7 +122,11 @@ def test_generate_csv_with_clean_label(tmp_path):
             ["output=t.txt"],
             "output is 't.txt'; end the file name with .csv or .parquet",
         ),
-        (["chunk_rows=0"], "chunk_rows is 0; give an integer of 1 or more."),
+        (
+            ["chunk_rows=1"],
+            "chunk_rows is 1; give an integer of 1000 or more. Each chunk is a "
+            "Parquet row group",
+        ),
         (
             [
                 "constraint=range",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -37,6 +38,14 @@ from fakegen.paths import config_dir
 log = logging.getLogger(__name__)
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+#: Fewest rows per chunk. Each chunk becomes a Parquet row group, whose
+#: metadata the writer keeps in memory until the file closes, so chunks of a
+#: few rows made memory and file size grow far beyond the data's.
+MIN_CHUNK_ROWS = 1000
+CHUNK_REASON = (
+    " Each chunk is a Parquet row group, and row groups of a few rows make the"
+    " file's metadata outgrow its data."
+)
 LABEL = "label"
 CLEAN_LABEL = "label_clean"
 
@@ -141,13 +150,18 @@ def check_output_path(path: Path) -> None:
 def check_export_options(cfg: Mapping[str, Any]) -> tuple[int, int, int, bool]:
     """Return seed, rows, chunk_rows and clean_label, checked."""
     values = {}
-    for key, minimum in (("seed", 0), ("generator.rows", 1), ("chunk_rows", 1)):
+    for key, minimum in (
+        ("seed", 0),
+        ("generator.rows", 1),
+        ("chunk_rows", MIN_CHUNK_ROWS),
+    ):
         node: Any = cfg
         for part in key.split("."):
             node = node.get(part) if isinstance(node, Mapping) else None
         if isinstance(node, bool) or not isinstance(node, int) or node < minimum:
             raise ConfigError(
                 f"{key} is {node!r}; give an integer of {minimum} or more."
+                + (CHUNK_REASON if key == "chunk_rows" else "")
             )
         values[key] = node
     clean_label = cfg.get("clean_label", False)
@@ -208,8 +222,15 @@ def run(cfg: DictConfig) -> None:
         sys.exit(1)
 
 
+def _stop_on_terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point of the ``fakegen-generate`` console script."""
+    # SIGTERM (kill, timeout) ends the command as Ctrl-C does, so that
+    # write_table still removes its partial file on the way out.
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     try:
         hydra.main(
             config_path=str(config_dir()), config_name="generate", version_base="1.3"
