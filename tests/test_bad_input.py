@@ -221,3 +221,4 @@ def test_interrupted_run_exits_without_traceback(tmp_path):
     assert "Interrupted; finished runs keep their results.json" in stderr
     assert "Traceback" not in stderr
     assert load_results(tmp_path)["status"] == "failed"
+    assert load_results(tmp_path)["error"] == "KeyboardInterrupt"

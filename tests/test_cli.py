@@ -120,6 +120,7 @@ def test_help_lists_config_groups(fakegen):
     assert completed.returncode == 0, completed.stderr
     for group in ("generator", "constraint", "encoder", "model", "verifier", "tracker"):
         assert f"{group}:" in completed.stdout
+    assert "`fakegen +experiment=penguins`" in completed.stdout
 
 
 def test_multirun_runs_every_combination(fakegen, tmp_path):

@@ -115,7 +115,10 @@ def run_experiment(
     except BaseException as exc:
         # BaseException, so that Ctrl-C also leaves status failed on disk.
         results["status"] = "failed"
-        results["error"] = f"{type(exc).__name__}: {exc}"
+        # Ctrl-C raises a KeyboardInterrupt without text.
+        text = str(exc)
+        name = type(exc).__name__
+        results["error"] = f"{name}: {text}" if text else name
         raise
     finally:
         results["timings"]["total"] = round(sum(timer.seconds.values()), 4)
