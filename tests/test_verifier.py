@@ -445,3 +445,41 @@ def test_verify_synthetic_reports_non_monotonic_prediction():
         "The prediction moves against the rule's direction along income (value "
         "edge) in 100% of the searched rows."
     ) in result.verdict_reasons["income_floor"]
+
+
+class IncomeModel:
+    """An estimator that predicts ``income >= 30000``, the label rule below."""
+
+    classes_ = np.array([0, 1])
+
+    def predict(self, X):
+        return (X["income"].to_numpy(dtype=float) >= 30000.0).astype(np.int64)
+
+
+def test_label_rule_judges_only_constraints_it_uses():
+    cfg = {"columns": COLUMNS, "distractors": {"numeric": 1, "literal": 1}}
+    generator = make_generator(
+        cfg, {"constraints": CONSTRAINTS, "label_rule": "income >= 30000"}
+    )
+    options = VerifierOptions(test_rows=300, suite_rows=200, search_rows=10)
+
+    result = verify_synthetic(IncomeModel(), generator, options, seed=2)
+
+    assert set(result.verdicts) == {"income_floor"}
+    for name in ("adult", "served", "order"):
+        reason = result.verdict_reasons[name]
+        assert reason.startswith("no verdict: the label rule 'income >= 30000'")
+        assert reason.endswith("does not change the label.")
+
+
+def test_verdict_says_counterfactual_suite_skipped():
+    generator = make_test_generator()
+    options = VerifierOptions(
+        test_rows=300, suite_rows=200, search_rows=10, counterfactual_rows=0
+    )
+
+    result = verify_synthetic(RuleModel(), generator, options, seed=2)
+
+    assert "counterfactual" not in {row["suite"] for row in result.suites}
+    skipped = "The counterfactual suite was skipped (verifier.counterfactual_rows=0)"
+    assert all(skipped in reason for reason in result.verdict_reasons.values())

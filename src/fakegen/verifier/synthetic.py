@@ -291,14 +291,30 @@ def _judge(result, generator, options) -> None:
     by_suite = {row["suite"]: row for row in result.suites}
     flips = by_suite.get(COUNTERFACTUAL, {}).get("by_constraint", {})
     near = by_suite.get(BOUNDARY, {}).get("by_constraint", {})
+    rule = generator.label_rule
     for constraint in generator.label_constraints:
         name = constraint.name
+        if rule is not None and not set(rule.columns) & set(constraint.columns):
+            # Breaking such a constraint never changes the rule's label, so
+            # its suite cannot tell whether the model acquired it.
+            result.verdict_reasons[name] = (
+                f"no verdict: the label rule {rule.describe()!r} does not use "
+                f"{', '.join(constraint.columns)}, so breaking "
+                f"{constraint.describe()} does not change the label."
+            )
+            continue
         evidence = [{"label": "constraint suite accuracy", **by_suite[name]}]
         if name in flips:
             evidence.append(
                 {"label": "counterfactual flips", "unit": "pairs", **flips[name]}
             )
         notes = []
+        if COUNTERFACTUAL not in by_suite and options.counterfactual_rows == 0:
+            notes.append(
+                "The counterfactual suite was skipped "
+                "(verifier.counterfactual_rows=0), so this verdict rests on the "
+                "constraint suite alone."
+            )
         if name in near:
             notes.append(
                 f"Accuracy within {options.boundary_width:g} std of the boundary "
