@@ -341,7 +341,12 @@ def test_place_reaches_requested_margin(constraint):
         (
             {"type": "count", "conditions": ["age >= 40", "debt > 5"], "at_least": 3},
             ConfigError,
-            "constraint.constraints.rule.at_least is 3; give an integer from 0 to 2",
+            "constraint.constraints.rule.at_least is 3; give an integer from 1 to 2",
+        ),
+        (
+            {"type": "count", "conditions": ["age >= 40", "debt > 5"], "at_least": 0},
+            ConfigError,
+            "constraint.constraints.rule.at_least is 0; give an integer from 1 to 2",
         ),
         (
             {"type": "count", "conditions": ["age >= 40"]},
@@ -400,6 +405,7 @@ def test_place_reaches_requested_margin(constraint):
         "equality-of-floats",
         "xor-one-condition",
         "count-too-many",
+        "count-at-least-zero",
         "count-no-k",
         "derived-self",
         "implication-not-boolean",

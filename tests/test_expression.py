@@ -81,6 +81,11 @@ def test_expression_reports_columns():
             "finish it after 'age > 30 and'.",
         ),
         (
+            "log(income) >= 10 and ",
+            "k is 'log(income) >= 10 and ', which ends before the expression is "
+            "complete; finish it after '...og(income) >= 10 and'.",
+        ),
+        (
             "age 3",
             "k is 'age 3', which does not parse: invalid syntax at column 5, "
             "at '3'. Fix the expression there.",
@@ -123,6 +128,7 @@ def test_expression_reports_columns():
     ids=[
         "ends-early",
         "ends-after-and",
+        "ends-long-tail",
         "syntax",
         "typo",
         "dunder-call",

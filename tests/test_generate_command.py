@@ -123,6 +123,11 @@ def test_generate_csv_with_clean_label(tmp_path):
             "output is 't.txt'; end the file name with .csv or .parquet",
         ),
         (
+            ["output="],
+            "output is ''; give a file path that ends with .csv or .parquet, such "
+            "as output=table.parquet.",
+        ),
+        (
             ["chunk_rows=1"],
             "chunk_rows is 1; give an integer of 1000 or more. Each chunk is a "
             "Parquet row group",
@@ -141,7 +146,7 @@ def test_generate_csv_with_clean_label(tmp_path):
             "generator.kind is 'file'; fakegen-generate writes synthetic tables only.",
         ),
     ],
-    ids=["unknown-format", "zero-chunk", "empty-range", "file-generator"],
+    ids=["unknown-format", "empty-output", "tiny-chunk", "empty-range", "file-kind"],
 )
 def test_generate_bad_input_one_line(tmp_path, args, message):
     completed = generate(*args, cwd=tmp_path)

@@ -79,8 +79,9 @@ def read_table(path: str, *, key: str, table: str | None = None) -> pd.DataFrame
         raise
     except (ValueError, OSError, sqlite3.Error, UnicodeDecodeError) as exc:
         raise DataFileError(
-            f"{key}: cannot read {resolved} as {SUFFIXES[suffix]}: {exc}. Check "
-            "that the file is complete and of that format."
+            f"{key}: cannot read {resolved} as {SUFFIXES[suffix]}: "
+            f"{str(exc).rstrip('.')}. Check that the file is complete and of "
+            "that format."
         ) from exc
     if frame.empty:
         raise DataFileError(f"{key}: {resolved} contains no rows.")

@@ -180,7 +180,14 @@ def export(cfg: Mapping[str, Any]) -> int:
             "as generator=applicant."
         )
     seed, rows, chunk_rows, clean_label = check_export_options(cfg)
-    path = Path(str(cfg.get("output")))
+    output = cfg.get("output")
+    if not isinstance(output, str) or not output.strip():
+        # Path("") reads as ".", which would name the wrong value in the message.
+        raise ConfigError(
+            f"output is {output!r}; give a file path that ends with .csv or "
+            ".parquet, such as output=table.parquet."
+        )
+    path = Path(output)
     output_format(path)
     check_output_path(path)
     generator = make_generator(generator_cfg, cfg.get("constraint") or {})

@@ -163,9 +163,10 @@ def _syntax_message(text: str, exc: SyntaxError, *, key: str) -> str:
     stripped = text.strip()
     # Python reports offset 0 (or none) when the parser ran out of input.
     if not exc.offset or exc.offset > len(stripped):
+        tail = stripped if len(stripped) <= 20 else "..." + stripped[-20:]
         return (
             f"{key} is {text!r}, which ends before the expression is complete; "
-            f"finish it after {stripped[-20:]!r}."
+            f"finish it after {tail!r}."
         )
     return (
         f"{key} is {text!r}, which does not parse: {exc.msg} at column "

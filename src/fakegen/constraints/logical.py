@@ -195,15 +195,11 @@ class Count(Conditions):
         label = "at_least" if at_least is not None else "exactly"
         k = at_least if at_least is not None else exactly
         n = len(self.conditions)
-        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= n:
+        lowest = 1 if label == "at_least" else 0
+        if isinstance(k, bool) or not isinstance(k, int) or not lowest <= k <= n:
             raise ConfigError(
-                f"{key}.{label} is {k!r}; give an integer from 0 to {n}, the "
-                "number of conditions."
-            )
-        if label == "at_least" and k == 0:
-            raise InfeasibleError(
-                f"{key}.at_least is 0, which every row meets, so no row can "
-                "violate it. Use 1 or more."
+                f"{key}.{label} is {k!r}; give an integer from {lowest} to {n}, "
+                "the number of conditions."
             )
         self.k, self.exact = k, label == "exactly"
 
