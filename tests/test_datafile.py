@@ -85,6 +85,16 @@ def test_load_file_data_drops_unlabelled_rows(tmp_path, penguins, caplog):
     )
 
 
+def test_every_label_empty_is_named(tmp_path, penguins):
+    penguins["species"] = None
+    penguins.to_csv(tmp_path / "train.csv", index=False)
+    cfg = {"train": str(tmp_path / "train.csv"), "label": "species", "positive": "A"}
+
+    message = "and its label column 'species' has no value in any row"
+    with pytest.raises(DataFileError, match=re.escape(message)):
+        load_file_data(cfg)
+
+
 def test_sqlite_with_several_tables_needs_table(tmp_path, penguins):
     path = tmp_path / "data.sqlite"
     write_sqlite(penguins, path, "penguins")

@@ -369,7 +369,9 @@ def _to_dataset(frame, label, features, positive, key, classes=None):
         frame = frame.loc[~unlabelled]
     raw = frame[label]
     if positive is not None:
-        if classes is None and not (raw.astype(str) == str(positive)).any():
+        # With no label left at all, the check for two classes gives the cause.
+        matched = (raw.astype(str) == str(positive)).any()
+        if classes is None and len(raw) and not matched:
             raise ConfigError(
                 f"generator.positive is {positive!r}, but label column {label!r} "
                 f"never takes it; its values are {sorted(raw.astype(str).unique())}."
