@@ -151,7 +151,14 @@ def _completed_results(cfg: DictConfig, run_dir: Path) -> dict[str, Any] | None:
     if _comparable(earlier.get("config", {})) != _comparable(
         OmegaConf.to_container(cfg, resolve=True)
     ):
-        log.info("Running %s again: its config changed since %s", run_dir, path)
+        # The new run replaces those results, so this is worth a warning: a
+        # reordered sweep list gives each job folder another config.
+        log.warning(
+            "Running %s again: %s holds completed results of another config, "
+            "which this run replaces",
+            run_dir,
+            path,
+        )
         return None
     return earlier
 
