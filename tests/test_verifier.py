@@ -456,7 +456,7 @@ class IncomeModel:
         return (X["income"].to_numpy(dtype=float) >= 30000.0).astype(np.int64)
 
 
-def test_label_rule_judges_only_constraints_it_uses():
+def test_label_rule_leaves_constraints_without_verdict():
     cfg = {"columns": COLUMNS, "distractors": {"numeric": 1, "literal": 1}}
     generator = make_generator(
         cfg, {"constraints": CONSTRAINTS, "label_rule": "income >= 30000"}
@@ -465,11 +465,14 @@ def test_label_rule_judges_only_constraints_it_uses():
 
     result = verify_synthetic(IncomeModel(), generator, options, seed=2)
 
-    assert set(result.verdicts) == {"income_floor"}
-    for name in ("adult", "served", "order"):
+    assert result.verdicts == {}
+    for name in CONSTRAINTS:
         reason = result.verdict_reasons[name]
-        assert reason.startswith("no verdict: the label rule 'income >= 30000'")
-        assert reason.endswith("does not change the label.")
+        assert reason.startswith(
+            "no verdict: the label comes from constraint.label_rule 'income >= 30000'"
+        )
+        assert reason.endswith("test/rule_agreement scores the rule.")
+    assert result.metrics["test/rule_agreement"] == 1.0
 
 
 def test_verdict_says_counterfactual_suite_skipped():

@@ -294,13 +294,14 @@ def _judge(result, generator, options) -> None:
     rule = generator.label_rule
     for constraint in generator.label_constraints:
         name = constraint.name
-        if rule is not None and not set(rule.columns) & set(constraint.columns):
-            # Breaking such a constraint never changes the rule's label, so
-            # its suite cannot tell whether the model acquired it.
+        if rule is not None:
+            # The rule, not the constraints, gives the label, so breaking one
+            # constraint need not change it, and a high suite score would not
+            # show that the model acquired the constraint.
             result.verdict_reasons[name] = (
-                f"no verdict: the label rule {rule.describe()!r} does not use "
-                f"{', '.join(constraint.columns)}, so breaking "
-                f"{constraint.describe()} does not change the label."
+                f"no verdict: the label comes from constraint.label_rule "
+                f"{rule.describe()!r}, so breaking {constraint.describe()} alone "
+                "need not change it; test/rule_agreement scores the rule."
             )
             continue
         evidence = [{"label": "constraint suite accuracy", **by_suite[name]}]
