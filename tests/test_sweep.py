@@ -143,6 +143,19 @@ def test_sweep_rerun_failing_reports_failure(fakegen, tmp_path):
 
 
 @pytest.mark.slow
+def test_smaller_sweep_reports_only_its_runs(fakegen, tmp_path):
+    broken = fakegen("-m", "seed=0,1", "generator.noise=0.7", "tracker=none", *SMALL)
+    assert broken.returncode == 1
+
+    smaller = fakegen("-m", "seed=0", "tracker=none", *SMALL)
+    output = smaller.stdout + smaller.stderr
+
+    assert smaller.returncode == 0, output
+    rows = read_summary(tmp_path / "sweep")
+    assert [(row["run"], row["status"]) for row in rows] == [("0", "completed")]
+
+
+@pytest.mark.slow
 def test_sweep_resume_reruns_changed_config(fakegen, tmp_path):
     assert fakegen("-m", "seed=0", *SMALL).returncode == 0
     changed = fakegen("-m", "seed=0", "resume=true", "model.C=0.5", *SMALL)

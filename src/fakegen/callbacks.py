@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,12 @@ class SweepStatus(Callback):
     The ``fakegen`` command exits 1 when :func:`failed_runs` is not empty.
     """
 
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        # Job folders of an earlier sweep into the same folder are older than
+        # this, so the report leaves them out. A second of slack absorbs
+        # file systems that store modification times coarsely.
+        self.started = time.time() - 1.0
+
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         # Imported here so that single runs, which also load this callback,
         # do not pay for importing matplotlib.
@@ -35,7 +42,7 @@ class SweepStatus(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         _FAILED.clear()
         try:
-            summary = write_report(sweep_dir)
+            summary = write_report(sweep_dir, since=getattr(self, "started", None))
         except (FakegenError, OSError) as exc:
             log.error("No sweep report: %s", exc)
             _FAILED.append(sweep_dir)

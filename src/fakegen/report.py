@@ -100,8 +100,12 @@ def find_run_dirs(sweep_dir: Path) -> list[Path]:
     return sorted(found, key=_natural_key)
 
 
-def collect_runs(sweep_dir: Path | str) -> pd.DataFrame:
+def collect_runs(sweep_dir: Path | str, *, since: float | None = None) -> pd.DataFrame:
     """Read every run of ``sweep_dir`` into one row of a DataFrame.
+
+    With ``since`` (seconds since the epoch), only runs that started at or
+    after that time count: a sweep into a folder that holds an earlier,
+    larger sweep leaves that sweep's other job folders behind.
 
     Raises
     ------
@@ -120,6 +124,8 @@ def collect_runs(sweep_dir: Path | str) -> pd.DataFrame:
             "of a multirun, such as multirun/DATE/TIME."
         )
     run_dirs = find_run_dirs(sweep_dir)
+    if since is not None:
+        run_dirs = [path for path in run_dirs if _started_at(path) >= since]
     if not run_dirs:
         raise SweepDirError(
             f"sweep directory {str(sweep_dir)!r} contains no run (no {RESULTS_NAME} "
@@ -186,6 +192,19 @@ def _run_row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
     row.update(results.get("metrics") or {})
     row.update({f"verdict/{key}": value for key, value in verdicts.items()})
     return row
+
+
+def _started_at(run_dir: Path) -> float:
+    """Return when the run's latest attempt started, by the files Hydra wrote then.
+
+    Hydra writes .hydra/overrides.yaml into a job's folder as the job starts.
+    """
+    for marker in (run_dir / ".hydra" / "overrides.yaml", run_dir):
+        try:
+            return marker.stat().st_mtime
+        except OSError:
+            continue
+    return 0.0
 
 
 def _latest_attempt(run_dir: Path) -> Path:

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 EXIT_BAD_SWEEP_DIR = 2
 
 
-def write_report(sweep_dir: Path | str) -> SweepSummary:
+def write_report(sweep_dir: Path | str, *, since: float | None = None) -> SweepSummary:
     """Write summary.csv, summary.md and heatmap.png into ``sweep_dir``.
 
     A sweep over ``generator.rows`` also gets learning_curves.png and the rows
@@ -45,7 +45,9 @@ def write_report(sweep_dir: Path | str) -> SweepSummary:
         If ``sweep_dir`` is missing or contains no run.
     """
     sweep_dir = Path(sweep_dir)
-    summary = SweepSummary(sweep_dir=sweep_dir, runs=collect_runs(sweep_dir))
+    summary = SweepSummary(
+        sweep_dir=sweep_dir, runs=collect_runs(sweep_dir, since=since)
+    )
     runs = summary.runs
 
     csv_path = sweep_dir / SUMMARY_CSV
