@@ -51,6 +51,11 @@ CASES = [
         id="no-boosting-rounds",
     ),
     pytest.param(
+        ['+constraint.label_rul="age > 40"'],
+        "constraint.label_rul is not a known key. Did you mean constraint.label_rule?",
+        id="mistyped-constraint-key",
+    ),
+    pytest.param(
         ["+tracker.bogus=1"],
         "tracker has unknown key 'bogus'; its keys are kind, dir, group, job_type, "
         "mode, project, tags.",
@@ -196,7 +201,8 @@ def test_library_warning_is_one_log_line(fakegen):
     assert "warnings.warn(" not in completed.stderr
 
 
-def test_interrupted_run_exits_without_traceback(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])
+def test_interrupted_run_exits_without_traceback(tmp_path, stop):
     process = subprocess.Popen(
         [
             str(FAKEGEN),
@@ -214,7 +220,7 @@ def test_interrupted_run_exits_without_traceback(tmp_path):
     while not (tmp_path / "cli.log").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(1.0)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
 
     assert process.returncode == 130, stderr

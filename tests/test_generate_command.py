@@ -123,14 +123,22 @@ def test_generate_csv_with_clean_label(tmp_path):
             "output is 't.txt'; end the file name with .csv or .parquet",
         ),
         (
+            ["+generator.row=5000"],
+            "generator.row is not a known key. Did you mean generator.rows?",
+        ),
+        (
+            ["+output_path=foo.csv"],
+            "output_path is not a known key. Did you mean output?",
+        ),
+        (
             ["output="],
             "output is ''; give a file path that ends with .csv or .parquet, such "
             "as output=table.parquet.",
         ),
         (
             ["chunk_rows=1"],
-            "chunk_rows is 1; give an integer of 1000 or more. Each chunk is a "
-            "Parquet row group",
+            "chunk_rows is 1; give an integer of 1000 or more. Each chunk is one "
+            "write, and in a Parquet file one row group",
         ),
         (
             [
@@ -146,7 +154,15 @@ def test_generate_csv_with_clean_label(tmp_path):
             "generator.kind is 'file'; fakegen-generate writes synthetic tables only.",
         ),
     ],
-    ids=["unknown-format", "empty-output", "tiny-chunk", "empty-range", "file-kind"],
+    ids=[
+        "unknown-format",
+        "generator-typo",
+        "top-level-typo",
+        "empty-output",
+        "tiny-chunk",
+        "empty-range",
+        "file-kind",
+    ],
 )
 def test_generate_bad_input_one_line(tmp_path, args, message):
     completed = generate(*args, cwd=tmp_path)

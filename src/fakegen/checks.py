@@ -39,6 +39,11 @@ GENERATOR_KEYS = {
 }
 
 
+#: Keys of the constraint group. ``expression`` is the rule that the
+#: expression preset interpolates into its one constraint.
+CONSTRAINT_KEYS = ("constraints", "label_rule", "expression")
+
+
 def check_keys(section: Mapping[str, Any], allowed: Iterable[str], *, key: str) -> None:
     """Raise ConfigError for the first key of ``section`` outside ``allowed``.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -180,8 +181,15 @@ def _log_warning(message, category, filename, lineno, file=None, line=None) -> N
     logging.getLogger("py.warnings").warning("%s: %s", category.__name__, text)
 
 
+def _stop_on_terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point of the ``fakegen`` console script."""
+    # SIGTERM (kill, timeout, a scheduler) ends a run as Ctrl-C does, so the
+    # run cut short records status failed instead of vanishing.
+    signal.signal(signal.SIGTERM, _stop_on_terminate)
     try:
         register_experiments()
     except ConfigError as exc:

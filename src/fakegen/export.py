@@ -31,6 +31,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from fakegen.checks import CONSTRAINT_KEYS, GENERATOR_KEYS, check_keys
 from fakegen.errors import ConfigError, FakegenError
 from fakegen.generator import SyntheticGenerator, make_generator
 from fakegen.paths import config_dir
@@ -43,8 +44,18 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 #: few rows made memory and file size grow far beyond the data's.
 MIN_CHUNK_ROWS = 1000
 CHUNK_REASON = (
-    " Each chunk is a Parquet row group, and row groups of a few rows make the"
-    " file's metadata outgrow its data."
+    " Each chunk is one write, and in a Parquet file one row group; chunks of"
+    " a few rows make the writes slow and a Parquet file's metadata outgrow"
+    " its data."
+)
+#: Top-level keys of conf/generate.yaml, besides Hydra's own.
+GENERATE_KEYS = (
+    "generator",
+    "constraint",
+    "seed",
+    "output",
+    "chunk_rows",
+    "clean_label",
 )
 LABEL = "label"
 CLEAN_LABEL = "label_clean"
@@ -172,6 +183,7 @@ def check_export_options(cfg: Mapping[str, Any]) -> tuple[int, int, int, bool]:
 
 def export(cfg: Mapping[str, Any]) -> int:
     """Generate the table ``cfg`` describes and write it to ``cfg['output']``."""
+    check_keys(cfg, GENERATE_KEYS, key="")
     generator_cfg = cfg.get("generator") or {}
     if generator_cfg.get("kind", "synthetic") != "synthetic":
         raise ConfigError(
@@ -179,6 +191,8 @@ def export(cfg: Mapping[str, Any]) -> int:
             "writes synthetic tables only. Choose a synthetic generator, such "
             "as generator=applicant."
         )
+    check_keys(generator_cfg, GENERATOR_KEYS["synthetic"], key="generator")
+    check_keys(cfg.get("constraint") or {}, CONSTRAINT_KEYS, key="constraint")
     seed, rows, chunk_rows, clean_label = check_export_options(cfg)
     output = cfg.get("output")
     if not isinstance(output, str) or not output.strip():

@@ -14,7 +14,13 @@ from omegaconf import DictConfig, OmegaConf
 from sklearn.metrics import accuracy_score
 from sklearn.pipeline import Pipeline
 
-from fakegen.checks import GENERATOR_KEYS, TOP_LEVEL_KEYS, check_keys, check_seed
+from fakegen.checks import (
+    CONSTRAINT_KEYS,
+    GENERATOR_KEYS,
+    TOP_LEVEL_KEYS,
+    check_keys,
+    check_seed,
+)
 from fakegen.datafile import check_file_config, load_file_data
 from fakegen.encoder import (
     EncoderOptions,
@@ -171,6 +177,7 @@ def make_plan(
     if kind not in GENERATOR_KEYS:
         raise ConfigError(f"generator.kind is {kind!r}; use synthetic or file.")
     check_keys(generator_cfg, GENERATOR_KEYS[kind], key="generator")
+    check_keys(config.get("constraint") or {}, CONSTRAINT_KEYS, key="constraint")
     options = check_verifier_options(config.get("verifier") or {})
     encoder_options = check_encoder_options(config.get("encoder") or {})
     estimator = make_model(cfg.get("model") or {}, seed=seed)
