@@ -486,3 +486,28 @@ def test_verdict_says_counterfactual_suite_skipped():
     assert "counterfactual" not in {row["suite"] for row in result.suites}
     skipped = "The counterfactual suite was skipped (verifier.counterfactual_rows=0)"
     assert all(skipped in reason for reason in result.verdict_reasons.values())
+
+
+def test_verdict_says_when_constraint_got_no_pair():
+    generator = make_test_generator()
+    options = VerifierOptions(
+        test_rows=300, suite_rows=200, search_rows=10, counterfactual_rows=3
+    )
+
+    result = verify_synthetic(RuleModel(), generator, options, seed=2)
+
+    missing = "No counterfactual pair was left for this constraint"
+    without = [name for name, text in result.verdict_reasons.items() if missing in text]
+    assert without
+    assert "verifier.counterfactual_rows is 3" in result.verdict_reasons[without[0]]
+    assert all("counterfactual flips" not in result.verdict_reasons[n] for n in without)
+
+
+def test_judge_constraint_names_one_pair_in_singular():
+    options = VerifierOptions()
+    row = {"label": "counterfactual flips", "unit": "pairs", "score": 1.0}
+    row |= {"low": 0.2, "high": 1.0, "rows": 1}
+
+    _, reason = judge_constraint([row], options)
+
+    assert "(95% interval 0.200 to 1.000, 1 pair)" in reason

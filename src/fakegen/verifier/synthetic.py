@@ -316,6 +316,12 @@ def _judge(result, generator, options) -> None:
                 "(verifier.counterfactual_rows=0), so this verdict rests on the "
                 "constraint suite alone."
             )
+        elif name not in flips:
+            notes.append(
+                "No counterfactual pair was left for this constraint "
+                f"(verifier.counterfactual_rows is {options.counterfactual_rows}), "
+                "so this verdict rests on the constraint suite alone."
+            )
         if name in near:
             notes.append(
                 f"Accuracy within {options.boundary_width:g} std of the boundary "

@@ -46,10 +46,13 @@ def judge_constraint(
 
 
 def _describe(row: Mapping[str, Any], level: str, options: VerifierOptions) -> str:
+    unit = row.get("unit", "rows")
+    if row["rows"] == 1:
+        unit = unit.removesuffix("s")
     text = (
         f"{row['label']} {row['score']:.3f} "
         f"(95% interval {row['low']:.3f} to {row['high']:.3f}, "
-        f"{row['rows']} {row.get('unit', 'rows')})"
+        f"{row['rows']} {unit})"
     )
     if level == LEARNED:
         return f"{text} reaches the learned threshold {options.learned:g}"
