@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,3 +73,27 @@ def load_preset(name: str) -> dict:
         if spec.get("expression") == "${constraint.expression}":
             spec["expression"] = preset["expression"]
     return preset
+
+
+def interrupt_once(
+    command: list[str], *, cwd: Path, started: Path, stop: int, settle: float = 0.0
+) -> subprocess.CompletedProcess:
+    """Run ``command``, send it ``stop`` once ``started`` exists, and wait.
+
+    ``settle`` seconds pass between ``started`` appearing and the signal.
+    """
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(settle)
+    process.send_signal(stop)
+    _, stderr = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(command, process.returncode, "", stderr)

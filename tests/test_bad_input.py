@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
-import time
 
 import pytest
 
-from conftest import FAKEGEN, load_results
+from conftest import FAKEGEN, interrupt_once, load_results
 
 CASES = [
     pytest.param(
@@ -203,27 +201,18 @@ def test_library_warning_is_one_log_line(fakegen):
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])
 def test_interrupted_run_exits_without_traceback(tmp_path, stop):
-    process = subprocess.Popen(
-        [
-            str(FAKEGEN),
-            "generator.rows=2000000",
-            "tracker=none",
-            f"hydra.run.dir={tmp_path}",
-        ],
+    # The run has started generating once cli.log exists.
+    command = [str(FAKEGEN), "generator.rows=2000000", "tracker=none"]
+    completed = interrupt_once(
+        [*command, f"hydra.run.dir={tmp_path}"],
         cwd=tmp_path,
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
+        started=tmp_path / "cli.log",
+        stop=stop,
+        settle=1.0,
     )
-    # Wait until the run has started generating, then interrupt it as Ctrl-C does.
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "cli.log").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.0)
-    process.send_signal(stop)
-    _, stderr = process.communicate(timeout=60)
+    stderr = completed.stderr
 
-    assert process.returncode == 130, stderr
+    assert completed.returncode == 130, stderr
     assert "Interrupted; finished runs keep their results.json" in stderr
     assert "Traceback" not in stderr
     assert load_results(tmp_path)["status"] == "failed"

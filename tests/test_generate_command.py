@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import load_results
+from conftest import interrupt_once, load_results
 
 PRESETS = sorted(
     p.stem
@@ -74,22 +73,16 @@ def test_generate_interrupted_keeps_earlier_file(tmp_path, stop):
     earlier = tmp_path / "t.csv"
     earlier.write_text("kept\n", encoding="utf-8")
     partial = tmp_path / ".t.csv.partial"
-    process = subprocess.Popen(
+    # Chunks are being written once the partial file exists.
+    completed = interrupt_once(
         [str(GENERATE), "generator.rows=100000000", "chunk_rows=20000", "output=t.csv"],
         cwd=tmp_path,
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        started=partial,
+        stop=stop,
     )
-    # Interrupt as Ctrl-C does once chunks are being written.
-    deadline = time.monotonic() + 60
-    while not partial.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    process.send_signal(stop)
-    _, stderr = process.communicate(timeout=60)
+    stderr = completed.stderr
 
-    assert process.returncode == 130, stderr
+    assert completed.returncode == 130, stderr
     assert "Interrupted; a table cut short is removed" in stderr
     assert "Traceback" not in stderr
     assert not partial.exists()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import sys
 import warnings
 from pathlib import Path
@@ -20,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from fakegen.callbacks import failed_runs
 from fakegen.errors import ConfigError, FakegenError
+from fakegen.interrupts import stop_on_terminate
 from fakegen.objective import check_objective, objective_value
 from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
@@ -155,7 +155,7 @@ def _completed_results(cfg: DictConfig, run_dir: Path) -> dict[str, Any] | None:
         # The new run replaces those results, so this is worth a warning: a
         # reordered sweep list gives each job folder another config.
         log.warning(
-            "Running %s again: %s holds completed results of another config, "
+            "Running %s again: %s contains completed results of another config, "
             "which this run replaces",
             run_dir,
             path,
@@ -181,15 +181,9 @@ def _log_warning(message, category, filename, lineno, file=None, line=None) -> N
     logging.getLogger("py.warnings").warning("%s: %s", category.__name__, text)
 
 
-def _stop_on_terminate(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     """Entry point of the ``fakegen`` console script."""
-    # SIGTERM (kill, timeout, a scheduler) ends a run as Ctrl-C does, so the
-    # run cut short records status failed instead of vanishing.
-    signal.signal(signal.SIGTERM, _stop_on_terminate)
+    stop_on_terminate()
     try:
         register_experiments()
     except ConfigError as exc:

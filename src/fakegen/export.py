@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -34,12 +33,13 @@ from rich.progress import (
 from fakegen.checks import CONSTRAINT_KEYS, GENERATOR_KEYS, check_keys
 from fakegen.errors import ConfigError, FakegenError
 from fakegen.generator import SyntheticGenerator, make_generator
+from fakegen.interrupts import stop_on_terminate
 from fakegen.paths import config_dir
 
 log = logging.getLogger(__name__)
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-#: Fewest rows per chunk. Each chunk becomes a Parquet row group, whose
+#: Minimum rows per chunk. Each chunk becomes a Parquet row group, whose
 #: metadata the writer keeps in memory until the file closes, so chunks of a
 #: few rows made memory and file size grow far beyond the data's.
 MIN_CHUNK_ROWS = 1000
@@ -243,15 +243,9 @@ def run(cfg: DictConfig) -> None:
         sys.exit(1)
 
 
-def _stop_on_terminate(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     """Entry point of the ``fakegen-generate`` console script."""
-    # SIGTERM (kill, timeout) ends the command as Ctrl-C does, so that
-    # write_table still removes its partial file on the way out.
-    signal.signal(signal.SIGTERM, _stop_on_terminate)
+    stop_on_terminate()
     try:
         hydra.main(
             config_path=str(config_dir()), config_name="generate", version_base="1.3"
