@@ -437,9 +437,9 @@ def test_sweep_pair_trains_or_fails_at_start(sweep_all_pairs, model, encoder):
     if _suits(model, encoder):
         assert results["status"] == "completed", results.get("error")
         assert set(results["verdicts"]) == {"income_floor"}
-        # Every family learns one income threshold well above chance (0.5);
-        # the weakest, knn on unscaled ordinal codes, scored 0.66 to 0.75
-        # on 400 test rows over seeds 0 to 5 when measured.
+        # Every family learns one income threshold well above chance (0.5).
+        # The weakest, knn on unscaled ordinal codes, scored 0.66 to 0.75 on
+        # 400 test rows over six seeds when measured.
         assert results["metrics"]["test/accuracy"] >= 0.6
         assert results["metrics"]["train/accuracy"] >= 0.7
     else:

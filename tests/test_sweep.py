@@ -162,7 +162,7 @@ def test_sweep_resume_reruns_changed_config(fakegen, tmp_path):
     output = changed.stdout + changed.stderr
 
     assert changed.returncode == 0, output
-    assert "holds completed results of another config, which this run replaces" in (
+    assert "contains completed results of another config, which this run replaces" in (
         output
     )
     assert load_results(tmp_path / "sweep" / "0")["config"]["model"]["C"] == 0.5

@@ -28,6 +28,9 @@ class SweepStatus(Callback):
     The ``fakegen`` command exits 1 when :func:`failed_runs` is not empty.
     """
 
+    #: When the sweep began, less a second of slack; None before it begins.
+    started: float | None = None
+
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         # Job folders of an earlier sweep into the same folder are older than
         # this, so the report leaves them out. A second of slack absorbs
@@ -42,7 +45,7 @@ class SweepStatus(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         _FAILED.clear()
         try:
-            summary = write_report(sweep_dir, since=getattr(self, "started", None))
+            summary = write_report(sweep_dir, since=self.started)
         except (FakegenError, OSError) as exc:
             log.error("No sweep report: %s", exc)
             _FAILED.append(sweep_dir)

@@ -156,7 +156,7 @@ class SyntheticGenerator:
         Labels are the clean labels of the rule, without noise.
         """
         requirements = self._all_holding(n_samples)
-        requirements[target] = np.full(n_samples, BREAK)
+        requirements[target] = np.full(n_samples, BREAK, dtype=np.int8)
         return self._sample_with(n_samples, rng, requirements)
 
     def sample_valid(self, n_samples: int, rng: np.random.Generator) -> Dataset:
@@ -186,7 +186,7 @@ class SyntheticGenerator:
             )
         width = self.margin if width is None else width
         requirements = self._all_holding(n_samples)
-        side = np.full(n_samples, BREAK)
+        side = np.full(n_samples, BREAK, dtype=np.int8)
         side[: n_samples // 2] = HOLD
         requirements[target] = rng.permutation(side)
         placement = Placement(near=self.near, margin=width, boundary=target)
@@ -275,8 +275,8 @@ def balanced_labels(
     Each row gets a 1 with probability ``balance``, then randomly chosen rows
     of the larger surplus are flipped back. A Bernoulli draw conditioned on
     its count is a uniformly random set of that size, and so is a random
-    subset of it, so every placement of the ones is equally likely, as with
-    a shuffle, which costs several times more for large tables.
+    subset of it. Every placement of the ones is therefore equally likely, as
+    with a shuffle, which costs several times more for large tables.
     """
     ones = round(balance * n_samples)
     y = rng.random(n_samples) < balance

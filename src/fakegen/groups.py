@@ -18,8 +18,8 @@ from fakegen.solver import Placement, solve
 #: threads, so the load spreads evenly. A batch's arrays also stay in the
 #: processor's cache. On a 2-core machine with 2 MiB of L2 and 32 MiB of L3
 #: cache, one million rows took about 20% less time on one thread in batches
-#: of this size than as one batch, and less than with batches of 250,000 on
-#: one thread or two.
+#: of this size than as one batch. They also took less time than in batches of
+#: 250,000, on one thread or two.
 BATCH_ROWS = 125_000
 
 #: Callable that gives, for a slice of rows and a random stream, each

@@ -104,8 +104,8 @@ def collect_runs(sweep_dir: Path | str, *, since: float | None = None) -> pd.Dat
     """Read every run of ``sweep_dir`` into one row of a DataFrame.
 
     With ``since`` (seconds since the epoch), only runs that started at or
-    after that time count: a sweep into a folder that holds an earlier,
-    larger sweep leaves that sweep's other job folders behind.
+    after that time count, because a sweep into the folder of an earlier,
+    larger sweep leaves that sweep's other job folders in place.
 
     Raises
     ------
@@ -210,8 +210,8 @@ def _started_at(run_dir: Path) -> float:
 def _latest_attempt(run_dir: Path) -> Path:
     """Return the results file of the run's latest attempt.
 
-    A failed attempt in a directory that holds completed results writes
-    results.failed.json and keeps results.json, so the newer of the two tells
+    A failed attempt in a directory that contains completed results writes
+    results.failed.json and keeps results.json, so the newer of the two shows
     how the run ended last.
     """
     path = run_dir / RESULTS_NAME

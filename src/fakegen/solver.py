@@ -67,6 +67,7 @@ def solve(
     near = _place_near(frame, constraints, wanted, rng, placement)
     names = sorted({name for c in constraints for name in c.columns})
     sides = [Sides.of(required) for required in wanted]
+    alone = len(constraints) == 1
 
     # None stands for every row, because allocating every row's position
     # costs about as much as the first round's check.
@@ -91,7 +92,6 @@ def solve(
             # A lone constraint is missed by every pending row. Otherwise take
             # integer positions, not a boolean mask: selecting by a mask whose
             # True entries are scattered costs several times more.
-            alone = len(constraints) == 1
             rows = pending if alone else pending[np.flatnonzero(wrong[j])]
             if len(rows):
                 _repair(
@@ -128,9 +128,9 @@ class Sides:
         decided = None if self.decided is None else self.decided[rows]
         return Sides(self.hold[rows], decided)
 
-    def missed(self, held: np.ndarray) -> np.ndarray:
-        """Return the mask of rows whose ``held`` differs from what they require."""
-        missed = held != self.hold
+    def missed(self, satisfied: np.ndarray) -> np.ndarray:
+        """Return the mask of rows whose ``satisfied`` differs from ``hold``."""
+        missed = satisfied != self.hold
         if self.decided is not None:
             missed &= self.decided
         return missed
