@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from conftest import FAKEGEN, interrupt_once, load_results
+from conftest import FAKEGEN, interrupt_once, load_results, run_command
 
 CASES = [
     pytest.param(
@@ -197,6 +197,31 @@ def test_library_warning_is_one_log_line(fakegen):
         "[py.warnings][WARNING] - ConvergenceWarning: " in line for line in lines
     )
     assert "warnings.warn(" not in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("mode", "key"), [([], "hydra.run.dir"), (["-m"], "hydra.sweep.dir")]
+)
+def test_output_folder_under_a_file_gives_one_line(tmp_path, mode, key):
+    blocking = tmp_path / "notes.txt"
+    blocking.write_text("kept\n")
+    folder = blocking / "run"
+
+    completed = run_command(
+        [*mode, f"{key}={folder}", "tracker=none", "generator.rows=500"],
+        cwd=tmp_path,
+    )
+
+    assert completed.returncode == 1
+    message = (
+        f"{key} is {str(folder)!r}, but {blocking} is a file; choose a folder "
+        f"you can write to, such as {key}="
+    )
+    assert re.search(re.escape(message), completed.stderr), completed.stderr
+    assert "Traceback" not in completed.stderr
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1
+    assert blocking.read_text() == "kept\n"
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])

@@ -1,8 +1,9 @@
-"""Hydra callbacks: write the sweep report and count failed runs of a multirun."""
+"""Hydra callbacks: check the output folder, and report and count a sweep's runs."""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,56 @@ _FAILED: list[Path] = []
 def failed_runs() -> list[Path]:
     """Return the directories of runs that did not complete in the last sweep."""
     return list(_FAILED)
+
+
+class OutputFolder(Callback):
+    """Create the run or sweep folder before Hydra does, to explain a failure.
+
+    Hydra creates the folder inside its job runner, where an ``OSError``
+    (a path under a file, a folder without write permission) ends the
+    command with a traceback. Creating it here, where Hydra creates it
+    again without complaint, turns that into one line naming the key.
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        make_output_folder("hydra.run.dir", config.hydra.run.dir)
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        make_output_folder("hydra.sweep.dir", config.hydra.sweep.dir)
+
+
+def make_output_folder(key: str, folder: str) -> None:
+    """Create ``folder`` or end the command with one error line naming ``key``."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        example = "outputs/run" if key == "hydra.run.dir" else "multirun/sweep"
+        blocking = _blocking_file(Path(folder))
+        if blocking is not None:
+            problem = f"but {blocking} is a file"
+        else:
+            problem = f"which cannot be created ({exc.strerror or exc})"
+        log.error(
+            "%s is %r, %s; choose a folder you can write to, such as %s=%s.",
+            key,
+            folder,
+            problem,
+            key,
+            example,
+        )
+        # SystemExit passes through Hydra's error report, which prints a
+        # traceback for any other exception.
+        raise SystemExit(1) from None
+
+
+def _blocking_file(folder: Path) -> Path | None:
+    """Return the file at ``folder`` or above it that stops its creation, if any."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            return None if path.is_dir() else path
+    return None
 
 
 class SweepStatus(Callback):

@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from fakegen.callbacks import failed_runs
 from fakegen.errors import ConfigError, FakegenError
+from fakegen.extras import check_plugins
 from fakegen.interrupts import stop_on_terminate
 from fakegen.objective import check_objective, objective_value
 from fakegen.paths import config_dir, experiments_dir
@@ -32,13 +33,15 @@ log = logging.getLogger(__name__)
 MAX_GROUP_LENGTH = 128
 
 
-def register_experiments() -> None:
+def register_experiments() -> dict[str, Any]:
     """Store each experiments/*.yaml as option NAME of the ``experiment`` group.
 
     This makes ``fakegen +experiment=NAME`` work while the studies live in the
-    top-level experiments folder beside their recorded results.
+    top-level experiments folder beside their recorded results. Returns each
+    experiment's ``defaults`` list by name.
     """
     store = ConfigStore.instance()
+    defaults = {}
     for path in sorted(experiments_dir().glob("*.yaml")):
         try:
             node = OmegaConf.load(path)
@@ -48,6 +51,8 @@ def register_experiments() -> None:
                 "remove it."
             ) from exc
         store.store(group="experiment", name=path.stem, node=node, package="_global_")
+        defaults[path.stem] = OmegaConf.to_container(node).get("defaults", [])
+    return defaults
 
 
 def run_name(choices: dict[str, str], seed: object) -> str:
@@ -185,7 +190,7 @@ def main() -> None:
     """Entry point of the ``fakegen`` console script."""
     stop_on_terminate()
     try:
-        register_experiments()
+        check_plugins(sys.argv[1:], register_experiments())
     except ConfigError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
