@@ -15,6 +15,7 @@ import pytest
 
 from conftest import run_command
 from fakegen.heatmap import cell_texts, runs_per_cell, score_grid, shown_value
+from fakegen.planned import planned_jobs
 from fakegen.report import SweepDirError, collect_runs, verdict_score
 
 REPORT = Path(sys.executable).with_name("fakegen-report")
@@ -94,6 +95,66 @@ def test_report_partial_sweep_marks_missing_run(sweep_copy):
     assert (rows[2]["constraint"], rows[2]["model"]) == ("applicant", "tree")
     assert rows[2]["rows"] == "3000"
     assert rows[2]["score"] == ""
+
+
+@pytest.mark.slow
+def test_report_interrupted_sweep_lists_unstarted_jobs(sweep_copy, rows_noise_sweep):
+    for name in ("2", "3"):
+        shutil.rmtree(sweep_copy / name)
+
+    completed = report(sweep_copy)
+
+    assert completed.returncode == 1
+    assert "2 of 4 runs of the sweep did not complete" in completed.stderr
+    assert (
+        "Jobs 2, 3 never started; run the same sweep again with resume=true"
+        in completed.stderr
+    )
+    assert "run directories" not in completed.stderr
+    rows = read_csv(sweep_copy / "summary.csv")
+    assert [row["status"] for row in rows] == [
+        "completed",
+        "completed",
+        "not_started",
+        "not_started",
+    ]
+    finished = read_csv(rows_noise_sweep / "summary.csv")
+    assert [row["overrides"] for row in rows] == [row["overrides"] for row in finished]
+    assert rows[3]["error"] == (
+        "no job folder: the sweep stopped before this job started"
+    )
+
+
+@pytest.mark.slow
+def test_planned_jobs_expands_sweep(rows_noise_sweep):
+    jobs = planned_jobs(rows_noise_sweep)
+
+    assert list(jobs) == ["0", "1", "2", "3"]
+    assert "generator.rows=3000" in jobs["3"]
+    assert "generator.noise=0.2" in jobs["3"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("subdir: ${hydra.job.num}", "subdir: ${hydra.job.override_dirname}"),
+        ("basic_sweeper.BasicSweeper", "basic_sweeper.OtherSweeper"),
+        ("hydra:", "hydra: [unclosed"),
+    ],
+    ids=["named-job-folders", "other-sweeper", "broken-yaml"],
+)
+@pytest.mark.slow
+def test_planned_jobs_unknown_plan_is_none(sweep_copy, old, new):
+    plan = sweep_copy / "multirun.yaml"
+    text = plan.read_text(encoding="utf-8")
+    assert old in text
+    plan.write_text(text.replace(old, new), encoding="utf-8")
+
+    assert planned_jobs(sweep_copy) is None
+
+
+def test_planned_jobs_without_multirun_yaml_is_none(tmp_path):
+    assert planned_jobs(tmp_path) is None
 
 
 @pytest.mark.slow

@@ -12,12 +12,15 @@ import pandas as pd
 import yaml
 
 from fakegen.errors import FakegenError
+from fakegen.planned import planned_jobs
 from fakegen.results import FAILED_RESULTS_NAME, RESULTS_NAME, read_results
 
 log = logging.getLogger(__name__)
 
 SUMMARY_CSV = "summary.csv"
 SUMMARY_MD = "summary.md"
+# Status of a job that multirun.yaml plans but that has no folder.
+NOT_STARTED = "not_started"
 
 # Numeric value of each verdict, so runs and cells can be averaged.
 VERDICT_SCORES = {"learned": 1.0, "partial": 0.5, "not_learned": 0.0}
@@ -132,12 +135,28 @@ def collect_runs(sweep_dir: Path | str, *, since: float | None = None) -> pd.Dat
             "and no .hydra folder below it); give the folder of a multirun."
         )
     rows = [_run_row(sweep_dir, run_dir) for run_dir in run_dirs]
+    rows += _not_started_rows(sweep_dir)
     frame = pd.DataFrame(rows)
     leading = list(BASE_COLUMNS)
     trailing = sorted(column for column in frame if column not in BASE_COLUMNS)
     # The error is the longest text of a row, so it goes last.
     trailing = [column for column in trailing if column != "error"] + ["error"]
     return frame.reindex(columns=leading + trailing)
+
+
+def _not_started_rows(sweep_dir: Path) -> list[dict[str, Any]]:
+    """Return a row for each planned job of the sweep that has no folder."""
+    planned = planned_jobs(sweep_dir) or {}
+    return [
+        {
+            "run": name,
+            "status": NOT_STARTED,
+            "overrides": overrides,
+            "error": "no job folder: the sweep stopped before this job started",
+        }
+        for name, overrides in planned.items()
+        if not (sweep_dir / name).exists()
+    ]
 
 
 def _run_row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:

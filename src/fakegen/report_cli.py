@@ -19,6 +19,7 @@ from fakegen.curves import (
 from fakegen.errors import FakegenError
 from fakegen.heatmap import HEATMAP_PNG, plot_heatmap
 from fakegen.report import (
+    NOT_STARTED,
     SUMMARY_CSV,
     SUMMARY_MD,
     SweepSummary,
@@ -74,11 +75,21 @@ def write_report(sweep_dir: Path | str, *, since: float | None = None) -> SweepS
 def failure_message(summary: SweepSummary) -> str:
     """Return the line that reports how many runs did not complete and where."""
     failed = summary.failed
-    where = ", ".join(str(summary.sweep_dir / run) for run in failed["run"])
-    return (
+    never = failed["status"] == NOT_STARTED
+    message = (
         f"{len(failed)} of {len(summary.runs)} runs of the sweep did not complete; "
-        f"see {summary.sweep_dir / SUMMARY_MD} and the run directories {where}"
+        f"see {summary.sweep_dir / SUMMARY_MD}"
     )
+    if (~never).any():
+        where = ", ".join(str(summary.sweep_dir / run) for run in failed["run"][~never])
+        message += f" and the run directories {where}"
+    if never.any():
+        jobs = ", ".join(failed["run"][never])
+        message += (
+            f". Jobs {jobs} never started; run the same sweep again with "
+            "resume=true to run only them"
+        )
+    return message
 
 
 def main(argv: list[str] | None = None) -> None:
