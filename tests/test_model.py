@@ -71,12 +71,11 @@ def test_make_model_preset_builds_seeded_estimator(name):
         assert params["random_state"] == 7
 
 
-def test_make_model_xgboost_uses_hist_and_all_cores():
+def test_make_model_xgboost_uses_hist_and_one_thread():
     estimator = make_model(compose_model("model=xgboost"), seed=0)
 
     assert estimator.get_params()["tree_method"] == "hist"
-    # None leaves the thread count to xgboost, whose default is every core.
-    assert estimator.get_params()["n_jobs"] is None
+    assert estimator.get_params()["n_jobs"] == 1
 
 
 def test_make_model_keeps_explicit_random_state():
