@@ -54,10 +54,10 @@ CASES = [
         id="mistyped-constraint-key",
     ),
     pytest.param(
-        ["+tracker.bogus=1"],
-        "tracker has unknown key 'bogus'; its keys are kind, dir, group, job_type, "
-        "mode, project, tags.",
-        id="unknown-tracker-key",
+        ["+tracker.projct=demo"],
+        "tracker.projct is not a known key. Did you mean tracker.project? Known "
+        "keys: kind, project, mode, dir, group, job_type, tags.",
+        id="mistyped-tracker-key",
     ),
     pytest.param(
         ["+generator.rowz=5"],

@@ -126,7 +126,11 @@ def test_literal_from_faker_provider():
             {"type": "literal", "values": ["a", "b"], "weights": [1]},
             "k.weights is [1.0]; give one non-negative weight per value",
         ),
-        ({"type": "uniform", "low": 0, "high": 1, "mean": 2}, "unknown key 'mean'"),
+        (
+            {"type": "uniform", "low": 0, "high": 1, "mean": 2},
+            "k.mean is not a known key of a uniform column. Known keys: type, low, "
+            "high.",
+        ),
     ],
     ids=[
         "unknown-kind",

@@ -310,6 +310,12 @@ def test_place_reaches_requested_margin(constraint):
             "constraint.constraints.rule.op is '=>'; use one of '>=', '>', '<=', '<'.",
         ),
         (
+            {"type": "threshold", "colum": "age", "op": ">=", "value": 30},
+            ConfigError,
+            "constraint.constraints.rule.colum is not a known key of a threshold "
+            "constraint. Did you mean constraint.constraints.rule.column?",
+        ),
+        (
             {"type": "ratio", "numerator": "income", "denominator": "debt"}
             | {"op": "<=", "value": 1},
             ConfigError,
@@ -399,6 +405,7 @@ def test_place_reaches_requested_margin(constraint):
         "empty-range",
         "unknown-column",
         "bad-operator",
+        "mistyped-key",
         "ratio-zero-denominator",
         "unknown-literal",
         "unknown-pair",

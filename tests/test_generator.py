@@ -158,7 +158,13 @@ def test_label_rule_replaces_conjunction():
         ({"noise": 0.7}, "generator.noise is 0.7; it must lie in [0, 0.5)."),
         (
             {"violations": {"nearby": 0.5}},
-            "generator.violations has unknown key 'nearby'",
+            "generator.violations.nearby is not a known key. Did you mean "
+            "generator.violations.near?",
+        ),
+        (
+            {"distractors": {"numerc": 1}},
+            "generator.distractors.numerc is not a known key. Did you mean "
+            "generator.distractors.numeric?",
         ),
         (
             {"distractors": {"numeric": -1}},
@@ -174,6 +180,7 @@ def test_label_rule_replaces_conjunction():
         "balance-one",
         "noise-high",
         "unknown-violation-key",
+        "mistyped-distractor-key",
         "negative",
         "empty",
         "max-broken-one",

@@ -125,8 +125,9 @@ def test_check_verifier_options_rejects_bad_value(override, message):
 
 
 def test_check_verifier_options_rejects_unknown_key():
-    with pytest.raises(ConfigError, match=re.escape("verifier has unknown key 'rows'")):
-        check_verifier_options({"rows": 10})
+    message = "verifier.test_row is not a known key. Did you mean verifier.test_rows?"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_verifier_options({"test_row": 10})
 
 
 @pytest.mark.parametrize("name", RESERVED_SUITES)

@@ -44,22 +44,26 @@ GENERATOR_KEYS = {
 CONSTRAINT_KEYS = ("constraints", "label_rule", "expression")
 
 
-def check_keys(section: Mapping[str, Any], allowed: Iterable[str], *, key: str) -> None:
+def check_keys(
+    section: Mapping[str, Any], allowed: Iterable[str], *, key: str, owner: str = ""
+) -> None:
     """Raise ConfigError for the first key of ``section`` outside ``allowed``.
 
     The message suggests the closest allowed key, since most unknown keys are
-    typos such as ``generator.rowz``.
+    typos such as ``generator.rowz``. ``owner``, such as "a range constraint",
+    names what the keys belong to when ``key`` alone does not.
     """
     allowed = list(allowed)
     prefix = f"{key}." if key else ""
+    where = f" of {owner}" if owner else ""
     for name in section:
         if name in allowed:
             continue
         close = difflib.get_close_matches(str(name), allowed, n=1)
         hint = f"Did you mean {prefix}{close[0]}? " if close else ""
         raise ConfigError(
-            f"{prefix}{name} is not a known key. {hint}Known keys: "
-            f"{', '.join(allowed)}."
+            f"{prefix}{name} is not a known key{where}. {hint}Known keys: "
+            f"{', '.join(allowed) or 'none'}."
         )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from fakegen.checks import check_keys
 from fakegen.errors import ConfigError
 from fakegen.vocabulary import load_vocabulary, provider_vocabulary
 
@@ -244,13 +245,8 @@ def make_column(name: str, spec: Mapping[str, Any], *, key: str) -> Column:
             f"{key}.type is {kind!r}, expected one of {', '.join(KINDS)}. "
             f"Set it, for example {key}.type=uniform."
         )
-    allowed = set(_REQUIRED[kind]) | set(_OPTIONAL.get(kind, ()))
-    unknown = sorted(set(spec) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{key} has unknown key {unknown[0]!r} for a {kind} column; "
-            f"allowed keys are {', '.join(sorted(allowed)) or 'none'}."
-        )
+    allowed = ["type", *_REQUIRED[kind], *_OPTIONAL.get(kind, ())]
+    check_keys(spec, allowed, key=key, owner=f"a {kind} column")
     missing = [k for k in _REQUIRED[kind] if spec.get(k) is None]
     if missing:
         raise ConfigError(f"{key}.{missing[0]} is missing for a {kind} column.")

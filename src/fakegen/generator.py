@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fakegen.checks import check_keys
 from fakegen.columns import Column, make_column
 from fakegen.constraints import Constraint, make_constraints
 from fakegen.constraints.logical import ExpressionConstraint, LabelRule
@@ -346,12 +347,7 @@ def make_generator(
 
 def make_distractors(spec: Mapping[str, Any]) -> list[Column]:
     """Build the distractor columns: ``numeric`` normal ones, ``literal`` ones."""
-    unknown = sorted(set(spec) - {"numeric", "literal"})
-    if unknown:
-        raise ConfigError(
-            f"generator.distractors has unknown key {unknown[0]!r}; use numeric "
-            "and literal (counts)."
-        )
+    check_keys(spec, ("numeric", "literal"), key="generator.distractors")
     counts = {}
     for kind in ("numeric", "literal"):
         count = spec.get(kind, 0)
@@ -381,12 +377,11 @@ def check_generation_options(cfg: Mapping[str, Any]) -> dict[str, Any]:
     Returns them as keyword arguments of :class:`SyntheticGenerator`.
     """
     violations = dict(cfg.get("violations") or {})
-    unknown = sorted(set(violations) - {"several", "max_broken", "near", "margin"})
-    if unknown:
-        raise ConfigError(
-            f"generator.violations has unknown key {unknown[0]!r}; its keys are "
-            "several, max_broken, near and margin."
-        )
+    check_keys(
+        violations,
+        ("several", "max_broken", "near", "margin"),
+        key="generator.violations",
+    )
     options = {
         "balance": _share(cfg.get("balance", 0.5), "generator.balance", 0.0, 1.0, True),
         "noise": _share(cfg.get("noise", 0.0), "generator.noise", 0.0, 0.5, False),

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from fakegen.checks import check_keys
 from fakegen.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 MODES = ("offline", "online", "disabled")
+# Keys of the tracker group besides kind, in the order of conf/tracker/wandb.yaml.
+TRACKER_OPTIONS = ("project", "mode", "dir", "group", "job_type", "tags")
 
 # Host whose login ``wandb login`` stores in ~/.netrc unless WANDB_BASE_URL
 # names another server.
@@ -211,15 +214,9 @@ def make_tracker(cfg: Mapping[str, Any]) -> NullTracker:
     """Build the tracker that ``cfg`` (the ``tracker`` group) selects."""
     kind = cfg.get("kind", "none")
     options = {k: v for k, v in cfg.items() if k != "kind"}
-    allowed = {"project", "mode", "dir", "group", "job_type", "tags"}
-    unknown = sorted(set(options) - allowed)
     # Checked for tracker=none too, so a typo fails before the run, not
     # later, when the user switches the tracker on.
-    if unknown:
-        raise ConfigError(
-            f"tracker has unknown key {unknown[0]!r}; its keys are kind, "
-            f"{', '.join(sorted(allowed))}."
-        )
+    check_keys(cfg, ("kind", *TRACKER_OPTIONS), key="tracker")
     if kind == "none":
         return NullTracker()
     if kind != "wandb":

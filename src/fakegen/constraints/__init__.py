@@ -6,6 +6,7 @@ import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from fakegen.checks import check_keys
 from fakegen.columns import Column
 from fakegen.constraints.arithmetic import Derived, Linear, Ratio
 from fakegen.constraints.base import Constraint
@@ -69,12 +70,9 @@ def make_constraint(
         p for p in parameters if p not in ("self", "name", "schema", "key", "hard")
     ]
     required = [p for p in accepted if parameters[p].default is inspect.Parameter.empty]
-    unknown = sorted(set(spec) - set(accepted))
-    if unknown:
-        raise ConfigError(
-            f"{key} has unknown key {unknown[0]!r} for a {type_name} constraint; "
-            f"its keys are type, hard, {', '.join(accepted)}."
-        )
+    check_keys(
+        spec, ["type", "hard", *accepted], key=key, owner=f"a {type_name} constraint"
+    )
     missing = [p for p in required if spec.get(p) is None]
     if missing:
         raise ConfigError(

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from fakegen.checks import check_keys
 from fakegen.errors import ConfigError
 
 IN_DISTRIBUTION = "in_distribution"
@@ -85,13 +86,7 @@ class VerifierOptions:
 
 def check_verifier_options(cfg: Mapping[str, Any]) -> VerifierOptions:
     """Check the ``verifier`` config group and return it as options."""
-    known = {f.name for f in fields(VerifierOptions)}
-    unknown = sorted(set(cfg) - known)
-    if unknown:
-        raise ConfigError(
-            f"verifier has unknown key {unknown[0]!r}; its keys are "
-            f"{', '.join(sorted(known))}."
-        )
+    check_keys(cfg, [f.name for f in fields(VerifierOptions)], key="verifier")
     options = VerifierOptions(**cfg)
     for key, use in _REQUIRED_ROWS.items():
         reason = f". Unlike the optional suites, it is never skipped: {use}"
