@@ -10,6 +10,7 @@ import pytest
 
 from conftest import REPO, load_results, run_command
 from fakegen import cli
+from fakegen.checks import check_override_keys
 from fakegen.errors import ConfigError
 
 SMALL = ["generator.rows=4000", "verifier.test_rows=1000", "verifier.suite_rows=600"]
@@ -203,3 +204,51 @@ def test_broken_experiment_file_is_named(tmp_path, monkeypatch):
 )
 def test_run_name_says_data_model_and_seed(choices, expected):
     assert cli.run_name(choices, 4) == expected
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["generator.nosie=0.1"],
+            "generator.nosie is not a known key. Did you mean generator.noise?",
+        ),
+        (
+            ["model=tree", "verifier.test_row=100,200"],
+            "verifier.test_row is not a known key. Did you mean verifier.test_rows?",
+        ),
+        (
+            ["tracker.projct=demo"],
+            "tracker.projct is not a known key. Did you mean tracker.project?",
+        ),
+    ],
+    ids=["generator", "swept-verifier-key", "tracker"],
+)
+def test_check_override_keys_rejects_typo(arguments, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_override_keys(arguments, cli.override_sections())
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["generator.columns.age.low=3", "constraint.constraints.rule.value=2"],
+        ["+generator.extra=1", "~generator.noise", "++tracker.new=2"],
+        ["model.C=2.0", "hydra.run.dir=out", "model=tree", "-m", "--help"],
+        ["encoder.scaling=none", "verifier.constraints.rule.learned=0.9"],
+    ],
+    ids=["nested-keys", "add-and-delete", "other-sections", "known-keys"],
+)
+def test_check_override_keys_passes_valid_overrides(arguments):
+    check_override_keys(arguments, cli.override_sections())
+
+
+def test_mistyped_override_gives_one_line(fakegen, tmp_path):
+    completed = fakegen("generator.nosie=0.1")
+
+    assert completed.returncode == 1
+    assert completed.stderr.startswith(
+        "ERROR generator.nosie is not a known key. Did you mean generator.noise?"
+    )
+    assert len(completed.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()

@@ -91,10 +91,10 @@ def test_check_encoder_options_accepts_preset(name):
     ("cfg", "message"),
     [
         (
-            {"foo": 1},
-            "encoder.foo is not an encoder key; the keys are literal, scaling, "
-            "impute_numeric, impute_literal, interactions, logarithms, smooth, cv. "
-            "Remove it with ~encoder.foo.",
+            {"scalling": "none"},
+            "encoder.scalling is not a known key. Did you mean encoder.scaling? "
+            "Known keys: literal, scaling, impute_numeric, impute_literal, "
+            "interactions, logarithms, smooth, cv.",
         ),
         (
             {"literal": "hash"},

@@ -67,6 +67,26 @@ def check_keys(
         )
 
 
+def check_override_keys(
+    arguments: Iterable[str], sections: Mapping[str, Iterable[str]]
+) -> None:
+    """Raise ConfigError for an override such as ``generator.nosie=0.1``.
+
+    Hydra rejects a key that is not in the config with advice to add it with
+    a plus sign, which a typo does not need. Of a plain override below one
+    of ``sections``, the first key below the section is checked. Overrides
+    with ``+``, ``++`` or ``~`` are left to Hydra and the stages.
+    """
+    for argument in arguments:
+        if argument.startswith(("+", "~", "-")):
+            continue
+        path, equals, _ = argument.partition("=")
+        section, dot, rest = path.partition(".")
+        if equals and dot and section in sections:
+            name = rest.split(".", 1)[0]
+            check_keys({name: None}, sections[section], key=section)
+
+
 def check_seed(seed: Any) -> int:
     """Return ``seed`` if it is a non-negative integer, else raise ConfigError."""
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import warnings
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,12 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from fakegen.callbacks import failed_runs
+from fakegen.checks import (
+    CONSTRAINT_KEYS,
+    GENERATOR_KEYS,
+    check_override_keys,
+)
+from fakegen.encoder import EncoderOptions
 from fakegen.errors import ConfigError, FakegenError
 from fakegen.extras import check_plugins
 from fakegen.interrupts import stop_on_terminate
@@ -26,6 +33,8 @@ from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
 from fakegen.results import RESULTS_NAME, read_results
 from fakegen.table import show_run_table
+from fakegen.tracking import TRACKER_OPTIONS
+from fakegen.verifier.options import VerifierOptions
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +62,18 @@ def register_experiments() -> dict[str, Any]:
         store.store(group="experiment", name=path.stem, node=node, package="_global_")
         defaults[path.stem] = OmegaConf.to_container(node).get("defaults", [])
     return defaults
+
+
+def override_sections() -> dict[str, tuple[str, ...]]:
+    """Return the known keys of each config section whose keys are fixed."""
+    generator = (key for keys in GENERATOR_KEYS.values() for key in keys)
+    return {
+        "generator": tuple(dict.fromkeys(generator)),
+        "constraint": CONSTRAINT_KEYS,
+        "encoder": tuple(f.name for f in fields(EncoderOptions)),
+        "verifier": tuple(f.name for f in fields(VerifierOptions)),
+        "tracker": ("kind", *TRACKER_OPTIONS),
+    }
 
 
 def run_name(choices: dict[str, str], seed: object) -> str:
@@ -190,6 +211,7 @@ def main() -> None:
     """Entry point of the ``fakegen`` console script."""
     stop_on_terminate()
     try:
+        check_override_keys(sys.argv[1:], override_sections())
         check_plugins(sys.argv[1:], register_experiments())
     except ConfigError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":

@@ -22,6 +22,7 @@ from sklearn.preprocessing import (
     TargetEncoder,
 )
 
+from fakegen.checks import check_keys
 from fakegen.errors import ConfigError
 from fakegen.features import (
     FrequencyEncoder,
@@ -82,13 +83,7 @@ def check_encoder_options(cfg: Mapping[str, Any]) -> EncoderOptions:
         For an unknown key, a value outside its choices, or a key that the
         chosen literal encoding does not read.
     """
-    known = [f.name for f in fields(EncoderOptions)]
-    unknown = sorted(set(cfg) - set(known))
-    if unknown:
-        raise ConfigError(
-            f"encoder.{unknown[0]} is not an encoder key; the keys are "
-            f"{', '.join(known)}. Remove it with ~encoder.{unknown[0]}."
-        )
+    check_keys(cfg, [f.name for f in fields(EncoderOptions)], key="encoder")
     options = EncoderOptions(**cfg)
     _check_choice(options.literal, "literal", LITERAL_ENCODINGS)
     _check_choice(options.scaling, "scaling", tuple(SCALERS))
