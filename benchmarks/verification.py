@@ -3,7 +3,8 @@
 Runs the installed ``fakegen`` command several times (default config,
 logistic regression on 20,000 rows, tracker off), reads the timings every
 run writes to results.json and prints their medians and maxima as a
-Markdown table.
+Markdown table. It also times matplotlib alone saving an empty axes, the
+least a figure of the verify stage can cost.
 
 Usage: python benchmarks/verification.py [--repeats N] [FAKEGEN OVERRIDES...]
 """
@@ -18,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 FAKEGEN = Path(sys.executable).with_name("fakegen")
@@ -28,6 +30,33 @@ def run_once(directory: Path, overrides: list[str]) -> dict:
     command = [str(FAKEGEN), f"hydra.run.dir={directory}", "tracker=none", *overrides]
     subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads((directory / "results.json").read_text(encoding="utf-8"))
+
+
+def empty_figure_seconds(repeats: int = 20) -> float:
+    """Return the median time to save one empty axes with its default ticks.
+
+    It is the least any of the verifier's PNG figures can cost: same size
+    class, Agg canvas and PNG settings, no data and no labels.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    times = []
+    with tempfile.TemporaryDirectory() as folder:
+        # The first save loads fonts, so it is left out.
+        for attempt in range(repeats + 1):
+            start = time.perf_counter()
+            figure = Figure(figsize=(5, 4))
+            FigureCanvasAgg(figure)
+            figure.add_subplot()
+            figure.savefig(
+                Path(folder) / "empty.png",
+                dpi=100,
+                pil_kwargs={"compress_level": 1},
+            )
+            if attempt:
+                times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def main() -> None:
@@ -71,6 +100,8 @@ def main() -> None:
     )
     print(f"\nmedian verify / train: {ratio:.2f}")
     print(f"median verify without figures / train: {ratio_plain:.2f}")
+    empty = empty_figure_seconds()
+    print(f"one empty axes with default ticks saved as PNG: {empty:.3f} s")
     load_after = os.getloadavg()[0]
     print(f"1-minute load average: {load_before:.2f} before, {load_after:.2f} after")
 
