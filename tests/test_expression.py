@@ -60,6 +60,23 @@ def test_expression_evaluates(text, expected):
     np.testing.assert_array_equal(expression.evaluate(FRAME), expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An integer power would reject the negative exponent.
+        ("age ** age > 0", [True, True, True, True]),
+        # An integer power would wrap around: 50 ** 50 exceeds int64.
+        ("age ** age > 1e30", [False, False, True, False]),
+    ],
+    ids=["negative-exponent", "beyond-int64"],
+)
+def test_expression_power_of_integer_column(text, expected):
+    frame = pd.DataFrame({"age": np.array([2, 3, 50, -2], dtype=np.int64)})
+    expression = compile_expression(text, {"age": "number"}, key="k", expect="boolean")
+
+    np.testing.assert_array_equal(expression.evaluate(frame), expected)
+
+
 def test_expression_reports_columns():
     expression = compile_expression(
         "income / age > 1 or city == 'Rome'", SCHEMA, key="k"

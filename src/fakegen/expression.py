@@ -41,7 +41,10 @@ _ARITHMETIC = {
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
     ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
+    # In floats: NumPy's integer power rejects negative exponents, which an
+    # integer column such as age reaches in the extrapolation suite, and wraps
+    # around silently on overflow.
+    ast.Pow: np.float_power,
 }
 _COMPARISONS = {
     ast.Lt: operator.lt,
