@@ -326,6 +326,34 @@ def test_constraint_table_explains_learned_boundary():
     )
 
 
+def test_tables_show_rules_with_brackets_whole():
+    rule = "at least 2 of [age >= 25, income >= 35000, employment == 'employed']"
+    results = {
+        "name": "[lending]-tree-seed0",
+        "metrics": {},
+        "verdicts": {"two_of_three": "learned"},
+        "suites": [
+            {
+                "suite": "two_of_three",
+                "rule": rule,
+                "rows": 10,
+                "metric": "accuracy",
+                "score": 1.0,
+                "low": 0.7,
+                "high": 1.0,
+            }
+        ],
+    }
+    console = Console(width=300, record=True)
+
+    console.print(make_run_table(results))
+    console.print(make_constraint_table(results))
+
+    text = console.export_text()
+    assert rule in text
+    assert "fakegen run: [lending]-tree-seed0" in text
+
+
 @pytest.mark.parametrize(
     ("accuracy", "caption"),
     [(0.8032, CEILING_CAPTION), (0.7621, None)],

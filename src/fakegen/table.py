@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 VERDICT_STYLES = {"learned": "green", "partial": "yellow", "not_learned": "red"}
@@ -34,7 +35,10 @@ def make_run_table(results: Mapping[str, Any]) -> Table:
     possible.
     """
     metrics = results.get("metrics", {})
-    table = Table(title=f"fakegen run: {results.get('name', '')}", title_justify="left")
+    # Names and rules come from the config, and rich would read a list such as
+    # "[age >= 25, ...]" in them as markup and drop it, so they are escaped.
+    title = f"fakegen run: {escape(str(results.get('name', '')))}"
+    table = Table(title=title, title_justify="left")
     if metrics.get("bayes/gap", 0.0) < 0:
         table.caption = CEILING_CAPTION
         table.caption_justify = "left"
@@ -52,9 +56,9 @@ def make_run_table(results: Mapping[str, Any]) -> Table:
             table.add_row(label, "", "accuracy", f"{metrics[key]:.3f}", "")
     for suite in results.get("suites", []):
         table.add_row(
-            suite["suite"],
+            escape(suite["suite"]),
             str(suite["rows"]),
-            suite["metric"],
+            escape(suite["metric"]),
             f"{suite['score']:.3f} ({suite['low']:.3f}-{suite['high']:.3f})",
             _verdict_text(suite.get("verdict", "")),
         )
@@ -82,7 +86,12 @@ def make_constraint_table(results: Mapping[str, Any]) -> Table | None:
         learned = ""
         if boundary is not None:
             learned = boundary.get("learned_rule") or "no flip found"
-        table.add_row(name, rules.get(name, ""), learned, _verdict_text(verdict))
+        table.add_row(
+            escape(name),
+            escape(rules.get(name, "")),
+            escape(learned),
+            _verdict_text(verdict),
+        )
     return table
 
 
