@@ -206,6 +206,22 @@ def test_constraint_on_distractor_rejected():
         make_generator(APPLICANT, preset)
 
 
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("distractor_num_1", "a name fakegen gives distractor columns"),
+        ("label", "the name of a label column in the tables fakegen-generate"),
+        ("label_clean", "the name of a label column in the tables fakegen-generate"),
+    ],
+)
+def test_reserved_column_name_rejected(name, reason):
+    columns = {**APPLICANT["columns"], name: {"type": "uniform", "low": 0, "high": 1}}
+
+    message = f"generator.columns declares {name!r}, {reason}"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        default_generator(columns=columns)
+
+
 def test_label_of_accepts_string_columns():
     generator = make_generator(APPLICANT, load_preset("lending"))
     data = generator.sample(1000, np.random.default_rng(0))

@@ -32,7 +32,12 @@ from rich.progress import (
 
 from fakegen.checks import CONSTRAINT_KEYS, GENERATOR_KEYS, check_keys
 from fakegen.errors import ConfigError, FakegenError
-from fakegen.generator import SyntheticGenerator, make_generator
+from fakegen.generator import (
+    CLEAN_LABEL,
+    LABEL,
+    SyntheticGenerator,
+    make_generator,
+)
 from fakegen.interrupts import stop_on_terminate
 from fakegen.paths import config_dir
 
@@ -57,8 +62,6 @@ GENERATE_KEYS = (
     "chunk_rows",
     "clean_label",
 )
-LABEL = "label"
-CLEAN_LABEL = "label_clean"
 
 
 def chunk_rng(seed: int, index: int) -> np.random.Generator:

@@ -21,6 +21,11 @@ from fakegen.solver import BREAK, HOLD, Placement
 
 log = logging.getLogger(__name__)
 
+# Columns of an exported table that hold the label and the label before
+# noise, so no generator column may take these names.
+LABEL = "label"
+CLEAN_LABEL = "label_clean"
+
 DISTRACTOR_VALUES = ("red", "green", "blue", "amber", "violet")
 
 __all__ = ["Dataset", "SyntheticGenerator", "make_distractors", "make_generator"]
@@ -308,6 +313,12 @@ def make_generator(
         raise ConfigError(
             f"generator.columns declares {sorted(taken)[0]!r}, a name fakegen "
             "gives distractor columns; rename the column."
+        )
+    reserved = {c.name for c in columns} & {LABEL, CLEAN_LABEL}
+    if reserved:
+        raise ConfigError(
+            f"generator.columns declares {sorted(reserved)[0]!r}, the name of a "
+            "label column in the tables fakegen-generate writes; rename the column."
         )
     schema = {c.name: c for c in (*columns, *distractors)}
 
