@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -59,6 +59,24 @@ def fakegen(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
         return run_command([*args, *directories], cwd=cwd or tmp_path, env=env)
 
     return run
+
+
+@pytest.fixture
+def immutable_folder(tmp_path) -> Iterator[Path]:
+    """Return a folder that takes no new file, even for root.
+
+    File permissions do not stop root, so the folder gets the immutable
+    attribute; the test is skipped where chattr cannot set it.
+    """
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    locked = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+    if locked.returncode != 0:
+        pytest.skip("chattr +i is not available to this user")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
 
 
 def load_results(run_dir: Path) -> dict:

@@ -224,6 +224,21 @@ def test_output_folder_under_a_file_gives_one_line(tmp_path, mode, key):
     assert blocking.read_text() == "kept\n"
 
 
+def test_unwritable_run_folder_fails_before_work(tmp_path, immutable_folder):
+    completed = run_command(
+        [f"hydra.run.dir={immutable_folder}", "tracker=none"], cwd=tmp_path
+    )
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    message = (
+        f"hydra.run.dir is {str(immutable_folder)!r}, which cannot be created or "
+        "written (Operation not permitted); choose a folder you can write to"
+    )
+    assert message in completed.stderr
+    assert "Generated rows" not in completed.stderr
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])
 def test_interrupted_run_exits_without_traceback(tmp_path, stop):
     # The run has started generating once cli.log exists.

@@ -168,6 +168,23 @@ def test_generate_bad_input_one_line(tmp_path, args, message):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_generate_unwritable_folder_one_line(tmp_path, immutable_folder):
+    completed = generate(
+        "generator.rows=100", f"output={immutable_folder / 't.csv'}", cwd=tmp_path
+    )
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1
+    message = (
+        f"output is {str(immutable_folder / 't.csv')!r}, but writing it failed "
+        "(Operation not permitted: "
+    )
+    assert message in errors[0]
+    assert list(immutable_folder.iterdir()) == []
+
+
 def test_generate_output_under_file_one_line(tmp_path):
     (tmp_path / "f").write_text("kept")
     completed = generate("generator.rows=100", "output=f/z.csv", cwd=tmp_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -40,9 +41,16 @@ class OutputFolder(Callback):
 
 
 def make_output_folder(key: str, folder: str) -> None:
-    """Create ``folder`` or end the command with one error line naming ``key``."""
+    """Create ``folder`` and check that it takes a new file.
+
+    On failure, end the command with one error line naming ``key``.
+    """
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
+        # A folder that exists but takes no new file (read-only, immutable)
+        # would fail only when results.json is written, after all the work.
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
@@ -51,7 +59,7 @@ def make_output_folder(key: str, folder: str) -> None:
         if blocking is not None:
             problem = f"but {blocking} is a file"
         else:
-            problem = f"which cannot be created ({exc.strerror or exc})"
+            problem = f"which cannot be created or written ({exc.strerror or exc})"
         log.error(
             "%s is %r, %s; choose a folder you can write to, such as %s=%s.",
             key,

@@ -222,9 +222,17 @@ def export(cfg: Mapping[str, Any]) -> int:
         disable=rows <= chunk_rows,
     ) as progress:
         task = progress.add_task("generating", total=rows)
-        written = write_table(
-            chunks, path, on_rows=lambda done: progress.update(task, completed=done)
-        )
+        try:
+            written = write_table(
+                chunks, path, on_rows=lambda done: progress.update(task, completed=done)
+            )
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ConfigError(
+                f"output is {str(path)!r}, but writing it failed ({reason}: "
+                f"{exc.filename}); choose a path in a folder you can write to, "
+                "on a disk with room for the table."
+            ) from exc
     log.info("Wrote rows=%d path=%s", written, path)
     return written
 
