@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import subprocess
 
 import pytest
 
@@ -24,6 +25,12 @@ CASES = [
         ["generator.rows=5"],
         "generator.rows is 5; give an integer of 20 or more.",
         id="too-few-rows",
+    ),
+    pytest.param(
+        ["generator.rows=100000000000"],
+        "generator.rows is 100000000000; a table of 13 columns needs up to "
+        "9685.8 GiB, and",
+        id="table-beyond-memory",
     ),
     pytest.param(
         ["generator.workers=0"],
@@ -237,6 +244,32 @@ def test_unwritable_run_folder_fails_before_work(tmp_path, immutable_folder):
     )
     assert message in completed.stderr
     assert "Generated rows" not in completed.stderr
+
+
+def test_out_of_memory_gives_one_line(tmp_path):
+    # A 3 GB address-space limit lets the libraries load but not the table.
+    command = (
+        f"ulimit -v 3000000 && exec {FAKEGEN} generator.rows=200000000 "
+        f"tracker=none hydra.run.dir={tmp_path / 'run'}"
+    )
+
+    completed = subprocess.run(
+        ["bash", "-c", command],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1
+    assert (
+        "Run applicant-logreg-seed0 ran out of memory (Unable to allocate"
+        in (errors[0])
+    )
+    assert load_results(tmp_path / "run")["error"].startswith("MemoryError: ")
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])

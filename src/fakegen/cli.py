@@ -143,6 +143,18 @@ def run(cfg: DictConfig) -> float | None:
         log.error("%s", exc)
         if not multirun:
             sys.exit(1)
+    except MemoryError as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        log.error(
+            "Run %s ran out of memory (%s); lower generator.rows or the verifier's "
+            "suite sizes, or write a large table with fakegen-generate, which "
+            "works in chunks.",
+            name,
+            exc,
+        )
+        if not multirun:
+            sys.exit(1)
     except Exception:
         # In a sweep, one broken run must not stop the others. Its results.json
         # already records status failed, which the sweep callback counts.

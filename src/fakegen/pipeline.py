@@ -33,6 +33,7 @@ from fakegen.encoder import (
 from fakegen.errors import ConfigError
 from fakegen.fingerprint import fingerprint
 from fakegen.generator import SyntheticGenerator, make_generator
+from fakegen.memory import check_table_fits
 from fakegen.model import (
     check_pairing,
     check_synthetic_classes,
@@ -202,6 +203,8 @@ def make_plan(
     if kind == "synthetic":
         plan.rows = _check_rows(generator_cfg.get("rows"))
         plan.generator = make_generator(generator_cfg, config.get("constraint") or {})
+        # The columns and the label.
+        check_table_fits(plan.rows, len(plan.generator.columns) + 1)
         check_suite_names(
             [c.name for c in plan.generator.constraints], key="constraint.constraints"
         )
