@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 import matplotlib.image
+import pandas as pd
 import pytest
 
 from conftest import run_command
+from fakegen.curves import rows_to_learned
 from fakegen.heatmap import cell_texts, runs_per_cell, score_grid, shown_value
 from fakegen.planned import planned_jobs
 from fakegen.report import SweepDirError, collect_runs, verdict_score
@@ -172,10 +174,14 @@ def test_report_learning_curves_and_noise_sections(rows_noise_sweep):
     markdown = (rows_noise_sweep / "summary.md").read_text(encoding="utf-8")
 
     assert "## Rows needed to reach learned" in markdown
-    assert "## Rule agreement against the ceiling" in markdown
+    assert "## Accuracy against the noise ceiling, and rule agreement" in markdown
     assert (
-        "a finite test set can beat it by sampling error, so `gap to ceiling` "
-        "(ceiling minus accuracy) is signed and can be negative." in markdown
+        "so it bounds accuracy only; rule agreement can reach 1 at any noise level."
+        in markdown
+    )
+    assert (
+        "A finite test set can beat the ceiling by sampling error, so `gap to "
+        "ceiling` (ceiling minus accuracy) is signed and can be negative." in markdown
     )
     for name in ("learning_curves.png", "noise.png"):
         image = matplotlib.image.imread(rows_noise_sweep / name)
@@ -341,3 +347,24 @@ def test_verdict_score_averages(verdicts, expected):
 
 def test_verdict_score_without_verdicts_is_nan():
     assert math.isnan(verdict_score({}))
+
+
+def test_rows_to_learned_needs_every_larger_size():
+    cells = {
+        ("xor", "tree"): {100: 1.0, 316: 0.5, 1000: 1.0, 3162: 1.0},
+        ("xor", "logreg"): {100: 1.0, 316: 1.0, 1000: 1.0, 3162: 0.5},
+        ("range", "tree"): {100: 1.0, 316: 1.0, 1000: 1.0, 3162: 1.0},
+    }
+    runs = pd.DataFrame(
+        [
+            {"constraint": c, "model": m, "rows": r, "score": v, "status": "completed"}
+            for (c, m), scores in cells.items()
+            for r, v in scores.items()
+        ]
+    )
+
+    table = rows_to_learned(runs).set_index(["constraint", "model"])
+
+    assert table.loc[("xor", "tree"), "rows to learned"] == 1000
+    assert math.isnan(table.loc[("xor", "logreg"), "rows to learned"])
+    assert table.loc[("range", "tree"), "rows to learned"] == 100

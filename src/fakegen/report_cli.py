@@ -38,7 +38,7 @@ def write_report(sweep_dir: Path | str, *, since: float | None = None) -> SweepS
 
     A sweep over ``generator.rows`` also gets learning_curves.png and the rows
     each model needed to reach ``learned``; a sweep over ``generator.noise``
-    gets noise.png and rule agreement against the ceiling.
+    gets noise.png and accuracy against the noise ceiling.
 
     Raises
     ------
