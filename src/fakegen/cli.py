@@ -27,7 +27,7 @@ from fakegen.checks import (
 from fakegen.encoder import EncoderOptions
 from fakegen.errors import ConfigError, FakegenError
 from fakegen.extras import check_plugins
-from fakegen.interrupts import stop_on_terminate
+from fakegen.interrupts import exit_status, stop_on_terminate
 from fakegen.objective import check_objective, objective_value
 from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
@@ -237,10 +237,13 @@ def main() -> None:
     )(run)
     try:
         hydra_main()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         # Every run that finished kept its results.json, and the one cut short
-        # wrote status failed; a traceback would add nothing.
-        log.error("Interrupted; finished runs keep their results.json")
-        sys.exit(130)
+        # wrote status failed, so a traceback would add nothing.
+        log.error(
+            "Interrupted; the run cut short has status failed in its results.json, "
+            "and finished runs keep theirs"
+        )
+        sys.exit(exit_status(interrupt))
     if failed_runs():
         sys.exit(1)

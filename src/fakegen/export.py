@@ -38,7 +38,7 @@ from fakegen.generator import (
     SyntheticGenerator,
     make_generator,
 )
-from fakegen.interrupts import stop_on_terminate
+from fakegen.interrupts import exit_status, stop_on_terminate
 from fakegen.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -261,11 +261,11 @@ def main() -> None:
         hydra.main(
             config_path=str(config_dir()), config_name="generate", version_base="1.3"
         )(run)()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         # write_table removes its partial file on the way out, and any file
         # already at the output path is left as it was.
         log.error(
             "Interrupted; a table cut short is removed, and a file already at "
             "the output path is left as it was"
         )
-        sys.exit(130)
+        sys.exit(exit_status(interrupt))
