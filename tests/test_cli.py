@@ -12,6 +12,7 @@ from conftest import REPO, load_results, run_command
 from fakegen import cli
 from fakegen.checks import check_override_keys
 from fakegen.errors import ConfigError
+from fakegen.objective import FIXED_METRICS
 
 SMALL = ["generator.rows=4000", "verifier.test_rows=1000", "verifier.suite_rows=600"]
 DEFAULT_CONSTRAINTS = {"working_age", "income_floor", "served_city", "contract_order"}
@@ -35,6 +36,11 @@ def test_default_run_writes_results(fakegen, tmp_path, wandb_offline):
     for stage in ("generate", "encode", "train", "verify", "total"):
         assert results["timings"][stage] >= 0.0
     assert "income_floor" in completed.stdout
+    # objective names of these families are checked against FIXED_METRICS.
+    for name in results["metrics"]:
+        family = name.split("/", 1)[0]
+        if family in FIXED_METRICS:
+            assert name in FIXED_METRICS[family]
 
 
 def test_default_run_tracks_wandb_offline(fakegen, tmp_path, wandb_offline):

@@ -210,8 +210,18 @@ def test_sweep_optuna_maximises_objective(fakegen, tmp_path):
             "test/, suite/, bayes/, constraint/, encoder/, such as "
             "'test/rule_agreement', or null.",
         ),
+        (
+            "objective=test/acuracy",
+            "objective is 'test/acuracy', which no run records. Did you mean "
+            "test/accuracy? The test/ metrics are test/accuracy, ",
+        ),
     ],
-    ids=["resume-not-bool", "objective-not-text", "objective-no-family"],
+    ids=[
+        "resume-not-bool",
+        "objective-not-text",
+        "objective-no-family",
+        "objective-typo-in-fixed-family",
+    ],
 )
 def test_run_rejects_bad_sweep_setting(fakegen, tmp_path, override, message):
     completed = fakegen(override, *SMALL)
@@ -226,12 +236,14 @@ def test_run_rejects_bad_sweep_setting(fakegen, tmp_path, override, message):
 
 @pytest.mark.slow
 def test_run_unrecorded_objective_fails_the_run(fakegen, tmp_path):
-    completed = fakegen("objective=test/precison", "tracker=none", *SMALL)
+    completed = fakegen("objective=suite/working_age/acuracy", "tracker=none", *SMALL)
     output = completed.stdout + completed.stderr
     message = (
-        "objective is 'test/precison', a metric this run did not record; set it "
-        f"to a metric of {tmp_path / 'run' / 'results.json'} (close names: "
-        "test/roc_auc, test/rule_agreement, test/f1), or null."
+        "objective is 'suite/working_age/acuracy', a metric this run did not "
+        f"record; set it to a metric of {tmp_path / 'run' / 'results.json'} "
+        "(close names: suite/working_age/accuracy, suite/working_age/accuracy_low, "
+        "suite/working_age/accuracy_high, suite/working_age/balanced_accuracy), "
+        "or null."
     )
 
     assert completed.returncode == 1

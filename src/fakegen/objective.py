@@ -13,19 +13,51 @@ from fakegen.errors import ConfigError
 # First parts of the metric names a run records; ``objective`` must use one.
 METRIC_FAMILIES = ("train", "test", "suite", "bayes", "constraint", "encoder")
 
+# Every name a run can record in the families whose names do not depend on
+# the suites or constraints. Balanced accuracy, F1 and ROC AUC need a binary
+# label, and rule agreement needs a synthetic table.
+FIXED_METRICS = {
+    "train": ("train/accuracy",),
+    "test": (
+        "test/accuracy",
+        "test/accuracy_low",
+        "test/accuracy_high",
+        "test/balanced_accuracy",
+        "test/f1",
+        "test/roc_auc",
+        "test/rule_agreement",
+        "test/rule_agreement_low",
+        "test/rule_agreement_high",
+    ),
+    "bayes": ("bayes/accuracy", "bayes/gap"),
+}
+
 
 def check_objective(objective: Any) -> str | None:
-    """Reject an objective that cannot name a recorded metric, before training."""
+    """Reject an objective that cannot name a recorded metric, before training.
+
+    Names of the train, test and bayes families are known before the run,
+    so they are checked in full. Other families name suites and constraints,
+    which are checked once the run has recorded its metrics.
+    """
     if objective is None:
         return None
     family = objective.split("/", 1)[0] if isinstance(objective, str) else ""
-    if family in METRIC_FAMILIES and objective != f"{family}/":
-        return objective
-    raise ConfigError(
-        f"objective is {objective!r}; give a metric name that starts with "
-        f"{', '.join(f'{name}/' for name in METRIC_FAMILIES)}, such as "
-        "'test/rule_agreement', or null."
-    )
+    if family not in METRIC_FAMILIES or objective == f"{family}/":
+        raise ConfigError(
+            f"objective is {objective!r}; give a metric name that starts with "
+            f"{', '.join(f'{name}/' for name in METRIC_FAMILIES)}, such as "
+            "'test/rule_agreement', or null."
+        )
+    known = FIXED_METRICS.get(family)
+    if known is not None and objective not in known:
+        close = difflib.get_close_matches(objective, known, n=1)
+        hint = f"Did you mean {close[0]}? " if close else ""
+        raise ConfigError(
+            f"objective is {objective!r}, which no run records. {hint}The "
+            f"{family}/ metrics are {', '.join(known)}."
+        )
+    return objective
 
 
 def objective_value(
