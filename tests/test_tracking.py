@@ -77,11 +77,22 @@ def test_tracking_unrecorded_objective_marks_run_failed(
 
 
 @pytest.mark.parametrize(
-    ("override", "env_dir"),
-    [("tracker.project=a/b", None), (None, "file/below")],
+    ("override", "env_dir", "warning"),
+    [
+        ("tracker.project=a/b", None, NOT_STARTED),
+        (
+            None,
+            "file/below",
+            "WANDB_DIR is '{dir}', which cannot be created or written (Not a "
+            "directory), so this run is not tracked; set tracker.dir to a folder "
+            "you can write to.",
+        ),
+    ],
     ids=["invalid-project", "wandb-dir-under-a-file"],
 )
-def test_tracking_failure_costs_one_warning(fakegen, tmp_path, override, env_dir):
+def test_tracking_failure_costs_one_warning(
+    fakegen, tmp_path, override, env_dir, warning
+):
     env = {}
     if env_dir is not None:
         # A directory below a regular file cannot be created, even by root.
@@ -91,12 +102,26 @@ def test_tracking_failure_costs_one_warning(fakegen, tmp_path, override, env_dir
     output = completed.stdout + completed.stderr
 
     assert completed.returncode == 0, output
-    assert output.count(NOT_STARTED) == 1
+    assert output.count(warning.format(dir=env.get("WANDB_DIR"))) == 1
     assert "Traceback" not in output
     results = load_results(tmp_path / "run")
     assert results["status"] == "completed"
     assert "wandb_dir" not in results
     assert "test/accuracy" in results["metrics"]
+
+
+def test_tracking_unwritable_dir_is_not_replaced(fakegen, tmp_path, immutable_folder):
+    # W&B itself would fall back to a shared temporary folder here.
+    completed = fakegen(*SMALL, f"tracker.dir={immutable_folder}")
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 0, output
+    warning = (
+        f"tracker.dir is {str(immutable_folder)!r}, which cannot be created or "
+        "written (Operation not permitted), so this run is not tracked"
+    )
+    assert output.count(warning) == 1
+    assert "wandb_dir" not in load_results(tmp_path / "run")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import netrc
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -128,11 +129,12 @@ class WandbTracker(NullTracker):
                 "sync it later with `wandb sync`."
             )
             mode = "offline"
+        directory = self._writable_directory(run_dir)
+        if directory is None:
+            return
         try:
             import wandb
 
-            directory = Path(self.dir or os.environ.get("WANDB_DIR") or run_dir)
-            directory.mkdir(parents=True, exist_ok=True)
             # W&B 0.31 reads the mode of its process-wide settings, not the
             # run's, to decide whether to post usage telemetry to its server,
             # so an offline run needs the mode there too.
@@ -154,6 +156,34 @@ class WandbTracker(NullTracker):
         except Exception as exc:  # noqa: BLE001 - any W&B failure must not stop the run
             log.warning("W&B could not start, so this run is not tracked: %s", exc)
             self.run = None
+
+    def _writable_directory(self, run_dir: Path) -> Path | None:
+        """Return the folder W&B writes into, or None after a warning.
+
+        W&B falls back to a shared temporary folder when the chosen one
+        takes no file, so the folder is checked here, where the warning can
+        name the setting that chose it.
+        """
+        if self.dir:
+            key, directory = "tracker.dir", Path(self.dir)
+        elif os.environ.get("WANDB_DIR"):
+            key, directory = "WANDB_DIR", Path(os.environ["WANDB_DIR"])
+        else:
+            key, directory = "hydra.run.dir", Path(run_dir)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=directory):
+                pass
+        except OSError as exc:
+            log.warning(
+                "%s is %r, which cannot be created or written (%s), so this run "
+                "is not tracked; set tracker.dir to a folder you can write to.",
+                key,
+                str(directory),
+                exc.strerror or exc,
+            )
+            return None
+        return directory
 
     def log(self, metrics: Mapping[str, float]) -> None:
         self._call("log", dict(metrics))
