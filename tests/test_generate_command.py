@@ -221,6 +221,11 @@ def test_generate_help_names_command(tmp_path):
     first = completed.stdout.splitlines()[0]
     assert first.startswith("fakegen-generate writes a synthetic table")
     assert "powered by Hydra" not in completed.stdout
+    assert (
+        "fakegen-generate reads the constraint and generator groups (group=option)"
+        in completed.stdout
+    )
+    assert "generator: applicant, file" in completed.stdout
 
 
 @pytest.mark.parametrize(
