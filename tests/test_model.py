@@ -114,6 +114,13 @@ def test_make_model_swapped_target_takes_overrides():
             "remove it with ~model.foo. Its parameters are",
         ),
         (
+            {"_target_": "sklearn.tree.DecisionTreeClassifier", "max_dept": 3},
+            "model.max_dept is 3, but DecisionTreeClassifier "
+            "(sklearn.tree.DecisionTreeClassifier) has no parameter 'max_dept'; "
+            "remove it with ~model.max_dept. Did you mean model.max_depth? Its "
+            "parameters are",
+        ),
+        (
             {"_target_": "sklearn.naive_bayes.GaussianNB", "C": 1.0, "max_iter": 9},
             "GaussianNB (sklearn.naive_bayes.GaussianNB) has no parameters 'C', "
             "'max_iter', but the config sets model.C=1.0, model.max_iter=9. Remove "
@@ -154,6 +161,7 @@ def test_make_model_swapped_target_takes_overrides():
     ],
     ids=[
         "unknown-key",
+        "mistyped-key",
         "keys-left-by-swap",
         "unimportable",
         "not-a-class",

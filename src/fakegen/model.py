@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import logging
 import pkgutil
@@ -405,10 +406,12 @@ def _check_keys(cfg: Mapping[str, Any], estimator_class: type, target: str) -> N
 
     if len(unknown) == 1:
         key = unknown[0]
+        close = difflib.get_close_matches(key, accepted, n=1)
+        fix = f"Did you mean model.{close[0]}? " if close else ""
         raise ConfigError(
             f"model.{key} is {values[key]!r}, but {name} ({target}) has no "
-            f"parameter {key!r}; remove it with ~model.{key}. Its parameters are "
-            f"{', '.join(accepted) or 'none'}."
+            f"parameter {key!r}; remove it with ~model.{key}. {fix}Its parameters "
+            f"are {', '.join(accepted) or 'none'}."
         )
     # Several unknown keys usually mean model._target_ replaced the class of a
     # preset whose keys stayed behind.
