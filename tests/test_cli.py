@@ -142,10 +142,10 @@ def test_multirun_runs_every_combination(fakegen, tmp_path):
     ]
     assert len(results) == 4
     assert {r["name"] for r in results} == {
-        "threshold-logreg-seed0",
-        "threshold-logreg-seed1",
-        "membership-logreg-seed0",
-        "membership-logreg-seed1",
+        "threshold-logreg-seed0-job0",
+        "threshold-logreg-seed1-job1",
+        "membership-logreg-seed0-job2",
+        "membership-logreg-seed1-job3",
     }
     assert all(r["status"] == "completed" for r in results)
 
@@ -210,6 +210,15 @@ def test_broken_experiment_file_is_named(tmp_path, monkeypatch):
 )
 def test_run_name_says_data_model_and_seed(choices, expected):
     assert cli.run_name(choices, 4) == expected
+
+
+@pytest.mark.parametrize(
+    ("job", "expected"),
+    [(0, "xor-tree-seed4-job0"), (12, "xor-tree-seed4-job12")],
+    ids=["first-job", "later-job"],
+)
+def test_run_name_in_sweep_ends_with_job(job, expected):
+    assert cli.run_name({"constraint": "xor", "model": "tree"}, 4, job=job) == expected
 
 
 @pytest.mark.parametrize(

@@ -92,12 +92,37 @@ def test_sweep_two_by_two_reports_failed_run(
     assert {record.run_group for record in records} == {sweep_group(sweep_dir)}
     assert {record.job_type for record in records} == {"sweep"}
     assert sorted(record.display_name for record in records) == [
-        "applicant-logreg-seed0",
-        "applicant-tree-seed0",
+        "applicant-logreg-seed0-job0",
+        "applicant-tree-seed0-job2",
     ]
     assert load_results(sweep_dir / "0")["config"]["tracker"]["group"] == sweep_group(
         sweep_dir
     )
+
+
+@pytest.mark.slow
+def test_sweep_max_depth_splits_cells(fakegen, tmp_path):
+    completed = fakegen(
+        "-m", "model=tree", "model.max_depth=1,null", "seed=0,1", "tracker=none", *SMALL
+    )
+    sweep_dir = tmp_path / "sweep"
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    rows = read_summary(sweep_dir)
+    assert [row["name"] for row in rows] == [
+        "applicant-tree-seed0-job0",
+        "applicant-tree-seed1-job1",
+        "applicant-tree-seed0-job2",
+        "applicant-tree-seed1-job3",
+    ]
+    assert [row["status"] for row in rows] == ["completed"] * 4
+
+    scores, completed_runs, _ = score_grid(collect_runs(sweep_dir))
+    assert list(scores.columns) == ["tree max_depth=1", "tree max_depth=null"]
+    assert completed_runs.loc["applicant"].tolist() == [2, 2]
+    depth_one = (float(rows[0]["score"]) + float(rows[1]["score"])) / 2
+    unlimited = (float(rows[2]["score"]) + float(rows[3]["score"])) / 2
+    assert scores.loc["applicant"].tolist() == pytest.approx([depth_one, unlimited])
 
 
 @pytest.mark.slow
@@ -113,8 +138,8 @@ def test_sweep_resume_skips_completed_runs(fakegen, tmp_path):
     output = second.stdout + second.stderr
 
     assert second.returncode == 0, output
-    assert f"Skipped run applicant-logreg-seed0: {sweep_dir / '0'}" in output
-    assert "Skipped run applicant-logreg-seed1" not in output
+    assert f"Skipped run applicant-logreg-seed0-job0: {sweep_dir / '0'}" in output
+    assert "Skipped run applicant-logreg-seed1-job1" not in output
     assert os.stat(kept).st_mtime_ns == kept_mtime
     assert load_results(sweep_dir / "1")["status"] == "completed"
     assert [row["status"] for row in read_summary(sweep_dir)] == ["completed"] * 2

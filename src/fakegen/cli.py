@@ -76,13 +76,19 @@ def override_sections() -> dict[str, tuple[str, ...]]:
     }
 
 
-def run_name(choices: dict[str, str], seed: object) -> str:
-    """Name a run after its constraint preset (or file experiment), model and seed."""
+def run_name(choices: dict[str, str], seed: object, *, job: int | None = None) -> str:
+    """Name a run after its constraint preset (or file experiment), model and seed.
+
+    In a sweep, ``job`` is the Hydra job number, which ends the name, because
+    runs that differ only in another swept setting (``model.max_depth``, say)
+    share the rest. Hydra names the job's folder after that number by default.
+    """
     if choices.get("generator") == "file":
         data = choices.get("experiment") or "file"
     else:
         data = choices.get("constraint", "data")
-    return f"{data}-{choices.get('model', 'model')}-seed{seed}"
+    name = f"{data}-{choices.get('model', 'model')}-seed{seed}"
+    return name if job is None else f"{name}-job{job}"
 
 
 def sweep_group(sweep_dir: str | Path) -> str:
@@ -111,7 +117,9 @@ def run(cfg: DictConfig) -> float | None:
     }
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     run_dir = Path(hydra_cfg.runtime.output_dir)
-    name = run_name(choices, cfg.get("seed"))
+    name = run_name(
+        choices, cfg.get("seed"), job=hydra_cfg.job.num if multirun else None
+    )
     if multirun:
         _fill_sweep_grouping(cfg, hydra_cfg.sweep.dir)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -21,26 +22,39 @@ FALLBACK_METRIC = "test/accuracy"
 SCORE_TITLE = "Mean verdict score: learned 1, partial 0.5, not_learned 0"
 FALLBACK_TITLE = f"Mean {FALLBACK_METRIC}: no run of this sweep has verdicts"
 
+# Overrides that may differ within a cell: the seed is what a cell averages
+# over, and resume=true only skips runs that completed before.
+POOLED_OVERRIDES = frozenset({"seed", "resume"})
+
+# Beyond this many model columns the figure is unreadable, so the cells pool
+# the differing overrides instead and the caption names them.
+MAX_MODEL_COLUMNS = 16
+
+# Separator between two overrides of a summary's ``overrides`` text: spaces
+# followed by ``~``, or by an optional ``+``/``++`` prefix, a key and ``=``.
+OVERRIDE_START = re.compile(r"\s+(?=~|\+*[\w./@-]+=)")
+
 
 def score_grid(
-    runs: pd.DataFrame, *, values: str = "score"
+    runs: pd.DataFrame, *, values: str = "score", max_columns: int = MAX_MODEL_COLUMNS
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Pivot runs into the mean of ``values``, completed and failed counts per cell.
 
-    Rows are constraint presets and columns model presets; runs without a
+    Rows are constraint presets and columns model presets, split by the
+    overrides that differ within a cell (see `model_columns`); runs without a
     constraint or model choice (unreadable results) are left out.
     """
-    known = runs[
-        (runs["constraint"].fillna("") != "") & (runs["model"].fillna("") != "")
-    ]
+    labels, _ = model_columns(runs, max_columns=max_columns)
+    known = runs.assign(heatmap_column=labels)[_named(runs)]
     completed = known[known["status"] == "completed"]
     index = sorted(known["constraint"].unique())
-    columns = sorted(known["model"].unique())
+    columns = sorted(known["heatmap_column"].unique(), key=_label_key)
 
     def pivot(frame: pd.DataFrame, values: str, how: str) -> pd.DataFrame:
         table = frame.pivot_table(
-            index="constraint", columns="model", values=values, aggfunc=how
+            index="constraint", columns="heatmap_column", values=values, aggfunc=how
         )
+        table.columns.name = "model"
         return table.reindex(index=index, columns=columns)
 
     scores = pivot(completed, values, "mean")
@@ -50,16 +64,105 @@ def score_grid(
     return scores, done, failed
 
 
+def _named(runs: pd.DataFrame) -> pd.Series:
+    """Return a mask of the runs that name both a constraint and a model preset."""
+    return (runs["constraint"].fillna("") != "") & (runs["model"].fillna("") != "")
+
+
+def parse_overrides(text: str) -> dict[str, str]:
+    """Return the value of each override key in a summary's ``overrides`` text.
+
+    A ``+`` or ``++`` prefix is dropped from the key. A deletion (``~key``)
+    keeps its ``~`` and has an empty value.
+    """
+    # NOTE: a quoted value that contains a space followed by "key=" is cut in
+    # two there, because the summary joins the overrides with spaces.
+    settings = {}
+    for override in OVERRIDE_START.split(text.strip()) if text.strip() else []:
+        key, _, value = override.partition("=")
+        settings[key.lstrip("+")] = value
+    return settings
+
+
+def differing_overrides(runs: pd.DataFrame) -> list[str]:
+    """Return the override keys whose values differ among a cell's completed runs.
+
+    A cell is one constraint and model preset. The seed and ``resume`` do not
+    count, because a cell averages over seeds.
+    """
+    completed = runs[_named(runs) & (runs["status"] == "completed")]
+    settings = completed["overrides"].fillna("").astype(str).map(parse_overrides)
+    differing: set[str] = set()
+    for _, cell in settings.groupby([completed["constraint"], completed["model"]]):
+        keys = set().union(*cell) - POOLED_OVERRIDES
+        differing |= {key for key in keys if len({s.get(key) for s in cell}) > 1}
+    return sorted(differing)
+
+
+def model_columns(
+    runs: pd.DataFrame, *, max_columns: int = MAX_MODEL_COLUMNS
+) -> tuple[pd.Series, list[str]]:
+    """Label each run's heatmap column: its model and the overrides that differ.
+
+    Runs of one constraint and model that differ in an override other than
+    the seed, such as ``model.max_depth=1,3``, go to separate columns
+    (``tree max_depth=1``, ``tree max_depth=3``), so a cell averages seeds
+    only. When that makes more than ``max_columns`` columns, each model keeps
+    one column.
+
+    Returns
+    -------
+    labels : pandas.Series
+        The column label of each run.
+    pooled : list of str
+        The differing override keys that the cells pool, empty unless the
+        columns were not split.
+    """
+    keys = differing_overrides(runs)
+    models = runs["model"].fillna("").astype(str)
+    if not keys:
+        return models, []
+    settings = runs["overrides"].fillna("").astype(str).map(parse_overrides)
+    names = _short_names(keys)
+    labels = models + settings.map(
+        lambda values: "".join(
+            f" {names[key]}={values[key]}" for key in keys if key in values
+        )
+    )
+    if labels[_named(runs)].nunique() > max_columns:
+        return models, keys
+    return labels, []
+
+
+def _short_names(keys: list[str]) -> dict[str, str]:
+    """Name each key by its last part, such as ``max_depth``, unless keys share it."""
+    last = {key: key.rsplit(".", 1)[-1] for key in keys}
+    shared = {name for name in last.values() if list(last.values()).count(name) > 1}
+    return {key: key if name in shared else name for key, name in last.items()}
+
+
+def _label_key(label: str) -> tuple[tuple[int, float, str], ...]:
+    # Sort numbers by value, so max_depth=10 comes after max_depth=3.
+    parts = re.split(r"(\d+(?:\.\d+)?)", label)
+    return tuple(
+        (0, float(part), "") if i % 2 else (1, 0.0, part)
+        for i, part in enumerate(parts)
+    )
+
+
 def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
     """Draw the mean verdict score of each constraint and model to ``path``.
 
     A cell shows the score averaged over its completed runs and, when some of
     its runs did not complete, how many. A cell with no completed run is grey.
-    When no completed run has a verdict, the cells show the mean test
-    accuracy instead and the title names it.
+    Runs that differ in an override other than the seed get separate model
+    columns, or, when those would be too many, the caption names the overrides
+    that the cells pool. When no completed run has a verdict, the cells show
+    the mean test accuracy instead and the title names it.
     """
     values, title = shown_value(runs)
     scores, done, failed = score_grid(runs, values=values)
+    _, pooled = model_columns(runs)
     texts = cell_texts(scores, done, failed)
     n_rows, n_columns = scores.shape
     if scores.empty:
@@ -92,7 +195,7 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
     axes.set_yticks(range(n_rows), labels=list(scores.index))
     axes.set_xlabel("model")
     axes.set_ylabel("constraint")
-    axes.set_title(f"{title}\n{runs_per_cell(done)}", fontsize=9)
+    axes.set_title(f"{title}\n{runs_per_cell(done, pooled=pooled)}", fontsize=9)
     figure.colorbar(image, ax=axes, label="score" if values == "score" else values)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
@@ -123,10 +226,19 @@ def shown_value(runs: pd.DataFrame) -> tuple[str, str]:
     return "score", SCORE_TITLE
 
 
-def runs_per_cell(done: pd.DataFrame) -> str:
-    """Return the subtitle that gives the largest completed count of a cell."""
+def runs_per_cell(done: pd.DataFrame, *, pooled: list[str] | None = None) -> str:
+    """Return the subtitle: the largest completed count of a cell, and what it pools.
+
+    ``pooled`` lists the override keys whose different values a cell averages
+    over besides the seed.
+    """
     count = int(done.to_numpy().max()) if done.size else 0
-    return f"(up to {count} completed {'run' if count == 1 else 'runs'} per cell)"
+    if not count:
+        return "(no run completed)"
+    text = f"up to {count} completed {'run' if count == 1 else 'runs'} per cell"
+    if pooled:
+        text += f", pooling several values of {', '.join(pooled)}"
+    return f"({text})"
 
 
 def cell_texts(
