@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 import numpy as np
 import pandas as pd
@@ -181,3 +182,27 @@ def test_file_run_rejects_constraint_no_row_meets(fakegen, tmp_path):
     results = load_results(tmp_path / "run")
     assert results["status"] == "failed"
     assert results["error"] == f"InfeasibleError: {message}"
+
+
+@pytest.mark.slow
+def test_files_doc_example_counts_breaking_rows(fakegen, tmp_path):
+    doc = (REPO / "docs" / "files.md").read_text(encoding="utf-8")
+    command = re.search(r"```bash\n(.*?)```", doc, re.DOTALL).group(1)
+    program, *overrides = shlex.split(command.replace("\\\n", " "))
+
+    completed = fakegen(*overrides, "tracker=none", cwd=REPO)
+
+    assert program == "fakegen"
+    assert completed.returncode == 0, completed.stderr
+    results = load_results(tmp_path / "run")
+    train = pd.read_csv(REPO / "tests" / "data" / "penguins" / "train.csv")
+    train = train.dropna(subset=["species"])
+    counts = results["file_constraints"]
+    long_bill = counts["long_bill"]["tables"]["generator.train"]
+    islands = counts["islands"]["tables"]["generator.train"]
+    assert long_bill["breaking"] == int((~(train["bill_length_mm"] >= 40)).sum())
+    assert islands["breaking"] == int(
+        (~train["island"].isin(["Dream", "Torgersen"])).sum()
+    )
+    assert results["suites"][-1]["suite"] == "counterfactual"
+    assert set(results["suites"][-1]["by_constraint"]) == {"long_bill", "islands"}
