@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from fakegen.columns import Column
 from fakegen.constraints import Constraint, make_constraint
@@ -97,8 +98,8 @@ def _check_rows_meet(constraints: list[Constraint], X: pd.DataFrame) -> None:
             continue
         raise InfeasibleError(
             f"verifier.constraints.{constraint.name} is {constraint.describe()!r}, "
-            f"which holds on 0 of the {len(X)} rows of generator.train, so no row "
-            "meets it and no counterfactual pair can start from one."
+            f"which holds on 0 of the {len(X)} rows of generator.train, so no "
+            "counterfactual pair can start from a row that meets it."
             f"{_describe_ranges(constraint, X)} Fix the column, operator or "
             "value, or remove the constraint."
         )
@@ -119,10 +120,11 @@ def _describe_ranges(constraint: Constraint, X: pd.DataFrame) -> str:
     """Name the observed range of each numeric column the constraint reads."""
     ranges = []
     for column in constraint.columns:
-        values = X[column] if column in X.columns else None
-        if values is None or not pd.api.types.is_numeric_dtype(values.dtype):
+        if column not in X.columns:
             continue
-        if values.notna().any():
+        values = X[column].dropna()
+        dtype = values.dtype
+        if len(values) and is_numeric_dtype(dtype) and not is_bool_dtype(dtype):
             ranges.append(f"{column!r} spans [{values.min():g}, {values.max():g}]")
     if not ranges:
         return ""
