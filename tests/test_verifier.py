@@ -12,7 +12,13 @@ from scipy.stats import binomtest
 
 from fakegen.errors import ConfigError
 from fakegen.generator import make_generator
-from fakegen.table import CEILING_CAPTION, make_constraint_table, make_run_table
+from fakegen.table import (
+    CEILING_CAPTION,
+    POOLED_CAPTION,
+    make_constraint_table,
+    make_file_constraint_table,
+    make_run_table,
+)
 from fakegen.verifier import (
     RESERVED_SUITES,
     VerifierOptions,
@@ -366,6 +372,68 @@ def test_run_table_explains_accuracy_above_ceiling(accuracy, caption):
     table = make_run_table({"name": "run", "metrics": metrics})
 
     assert table.caption == caption
+
+
+@pytest.mark.parametrize(
+    ("tests", "caption"),
+    [
+        ({"a": "a.csv", "b": "b.csv"}, POOLED_CAPTION),
+        ({"a": "a.csv"}, None),
+    ],
+    ids=["two-test-files", "one-test-file"],
+)
+def test_run_table_says_test_row_pools_files(tests, caption):
+    results = {
+        "name": "run",
+        "config": {"generator": {"kind": "file", "tests": tests}},
+        "metrics": {"test/accuracy": 0.587},
+    }
+
+    table = make_run_table(results)
+
+    assert table.caption == caption
+
+
+def test_file_constraint_table_counts_breaking_rows():
+    results = {
+        "file_constraints": {
+            "short_bill": {
+                "rule": "bill_length_mm < 42",
+                "tables": {
+                    "generator.train": {
+                        "rows": 258,
+                        "breaking": 156,
+                        "share": 156 / 258,
+                    },
+                    "generator.tests.heldout": {
+                        "rows": 86,
+                        "breaking": 0,
+                        "share": 0.0,
+                    },
+                },
+            }
+        }
+    }
+
+    table = make_file_constraint_table(results)
+    console = Console(width=200, record=True)
+    console.print(table)
+    text = console.export_text()
+
+    assert table.title == "rows breaking verifier.constraints"
+    assert [column.header for column in table.columns] == [
+        "constraint",
+        "rule",
+        "train (258 rows)",
+        "heldout (86 rows)",
+    ]
+    assert re.search(
+        r"short_bill +│ bill_length_mm < 42 +│ +156 \(60\.5%\) +│ +0 \(0\.0%\)", text
+    ), text
+
+
+def test_file_constraint_table_absent_without_constraints():
+    assert make_file_constraint_table({"file_constraints": {}}) is None
 
 
 def test_judge_constraint_names_the_suite_that_falls_short():

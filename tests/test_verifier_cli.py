@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from conftest import load_results
+from conftest import REPO, load_results
 from fakegen.paths import config_dir
 from fakegen.verifier import RESERVED_SUITES
 
@@ -150,3 +151,58 @@ def test_file_run_checks_declared_constraints(fakegen, tmp_path):
     assert tables["generator.tests.heldout"]["rows"] == 400
     assert results["metrics"]["suite/counterfactual/flipped"] >= 0.95
     assert_png(tmp_path / "run" / results["figures"]["suites"])
+    n_breaking = tables["generator.train"]["breaking"]
+    share = tables["generator.train"]["share"]
+    assert "rows breaking verifier.constraints" in completed.stdout
+    assert re.search(
+        rf"adult +│ age >= 18 +│ +{n_breaking} \({share:.1%}\)", completed.stdout
+    ), completed.stdout
+
+
+def test_file_run_rejects_constraint_no_row_meets(fakegen, tmp_path):
+    completed = fakegen(
+        "+experiment=penguins",
+        "+verifier.constraints.c={type: threshold, column: bill_length_mm, "
+        "op: '>=', value: 400}",
+        "tracker=none",
+        cwd=REPO,
+    )
+
+    message = (
+        "verifier.constraints.c is 'bill_length_mm >= 400', which holds on 0 of "
+        "the 258 rows of generator.train, so no counterfactual pair can start "
+        "from a row that meets it. In generator.train, "
+        "'bill_length_mm' spans [33.1, 59.6]. Fix the column, operator or value, "
+        "or remove the constraint."
+    )
+    assert completed.returncode == 1
+    assert re.search(re.escape(message), completed.stderr), completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert "Trained model" not in completed.stderr
+    results = load_results(tmp_path / "run")
+    assert results["status"] == "failed"
+    assert results["error"] == f"InfeasibleError: {message}"
+
+
+@pytest.mark.slow
+def test_files_doc_example_counts_breaking_rows(fakegen, tmp_path):
+    doc = (REPO / "docs" / "files.md").read_text(encoding="utf-8")
+    command = re.search(r"```bash\n(.*?)```", doc, re.DOTALL).group(1)
+    program, *overrides = shlex.split(command.replace("\\\n", " "))
+
+    completed = fakegen(*overrides, "tracker=none", cwd=REPO)
+
+    assert program == "fakegen"
+    assert completed.returncode == 0, completed.stderr
+    results = load_results(tmp_path / "run")
+    train = pd.read_csv(REPO / "tests" / "data" / "penguins" / "train.csv")
+    train = train.dropna(subset=["species"])
+    counts = results["file_constraints"]
+    long_bill = counts["long_bill"]["tables"]["generator.train"]
+    islands = counts["islands"]["tables"]["generator.train"]
+    assert long_bill["breaking"] == int((~(train["bill_length_mm"] >= 40)).sum())
+    assert islands["breaking"] == int(
+        (~train["island"].isin(["Dream", "Torgersen"])).sum()
+    )
+    assert results["suites"][-1]["suite"] == "counterfactual"
+    assert set(results["suites"][-1]["by_constraint"]) == {"long_bill", "islands"}

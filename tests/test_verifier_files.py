@@ -11,10 +11,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.tree import DecisionTreeClassifier
 
 from fakegen.encoder import make_encoder
-from fakegen.errors import ConfigError
+from fakegen.errors import ConfigError, InfeasibleError
 from fakegen.generator import Dataset
 from fakegen.verifier import VerifierOptions, verify_files
-from fakegen.verifier.files import infer_schema
+from fakegen.verifier.files import infer_schema, make_file_constraints
 
 AGE_RULE = {"type": "threshold", "column": "age", "op": ">=", "value": 18}
 CITY_RULE = {"type": "membership", "column": "city", "values": ["Rome", "Oslo"]}
@@ -90,3 +90,59 @@ def test_verify_files_rejects_reserved_test_name():
 
     with pytest.raises(ConfigError, match=re.escape(message)):
         verify_files(fit(train), {"boundary": train}, VerifierOptions(), train=train)
+
+
+def test_verify_files_pools_test_files():
+    train = make_table(1500, 0)
+    small, large = make_table(86, 1), make_table(258, 2)
+    # Flipping 142 labels leaves the model right on 116 of 258 rows.
+    flipped = 1 - large.y
+    flipped[142:] = large.y[142:]
+    large = Dataset(X=large.X, y=flipped, y_clean=large.y)
+
+    result = verify_files(fit(train), {"a": small, "b": large}, train=train)
+
+    assert result.metrics["suite/a/accuracy"] == 1.0
+    assert result.metrics["suite/b/accuracy"] == pytest.approx(116 / 258)
+    assert result.metrics["test/accuracy"] == pytest.approx(202 / 344)
+    assert round(result.metrics["test/accuracy"], 3) == 0.587
+
+
+def test_make_file_constraints_rejects_rule_no_row_meets():
+    X = make_table(200, 0).X
+    rule = {**AGE_RULE, "value": 400}
+    message = (
+        "verifier.constraints.adult is 'age >= 400', which holds on 0 of the 200 "
+        "rows of generator.train, so no counterfactual pair can start from a row "
+        f"that meets it. In generator.train, 'age' spans [{X['age'].min()}, "
+        f"{X['age'].max()}]. Fix the column, operator or value, or remove the "
+        "constraint."
+    )
+
+    with pytest.raises(InfeasibleError, match=re.escape(message)):
+        make_file_constraints({"served": CITY_RULE, "adult": rule}, X)
+
+
+def test_make_file_constraints_rejects_rules_never_met_together():
+    X = make_table(200, 0).X
+    child = {**AGE_RULE, "op": "<"}
+    n_adult = int((X["age"] >= 18).sum())
+    message = (
+        "No row of generator.train meets every constraint of verifier.constraints "
+        f"together: of its 200 rows, each holds on some ('adult' on {n_adult}, "
+        f"'child' on {200 - n_adult}), but never all on one row. A counterfactual "
+        "pair starts from a row that meets them all, so loosen or remove one of "
+        "them."
+    )
+
+    with pytest.raises(InfeasibleError, match=re.escape(message)):
+        make_file_constraints({"adult": AGE_RULE, "child": child}, X)
+
+
+def test_make_file_constraints_accepts_rule_every_row_meets():
+    X = make_table(200, 0).X
+    rule = {**AGE_RULE, "value": 0}
+
+    constraints = make_file_constraints({"any_age": rule}, X)
+
+    assert [c.describe() for c in constraints] == ["age >= 0"]

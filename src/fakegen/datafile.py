@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from hydra.utils import to_absolute_path
 
+from fakegen.csvtail import warn_short_last_row
 from fakegen.errors import ConfigError, DataFileError
 from fakegen.generator import Dataset
 
@@ -91,7 +92,9 @@ def read_table(path: str, *, key: str, table: str | None = None) -> pd.DataFrame
 
 def _read(path: Path, suffix: str, table: str | None, *, key: str) -> pd.DataFrame:
     if SUFFIXES[suffix] == "CSV":
-        return pd.read_csv(path)
+        frame = pd.read_csv(path)
+        warn_short_last_row(path, frame, key=key)
+        return frame
     if SUFFIXES[suffix] == "Parquet":
         return pd.read_parquet(path)
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:

@@ -57,6 +57,7 @@ from fakegen.verifier import (
     verify_files,
     verify_synthetic,
 )
+from fakegen.verifier.files import make_file_constraints
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,8 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) ->
         if generator is None:
             data = load_file_data(config["generator"])
             train = data.train
+            # Check verifier.constraints now, so a bad one stops the run before fitting.
+            make_file_constraints(plan.options.constraints, train.X)
         else:
             train = generator.sample(plan.rows, stream_rng(plan.seed, "train"))
             check_synthetic_classes(train.y, rows=plan.rows, balance=generator.balance)

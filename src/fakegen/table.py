@@ -23,6 +23,12 @@ LEARNED_CAPTION = (
 )
 
 
+POOLED_CAPTION = (
+    "test: the accuracy over the rows of every test file together, so a "
+    "larger file weighs more. Each test file's own score is in its row."
+)
+
+
 def _verdict_text(verdict: str) -> str:
     style = VERDICT_STYLES.get(verdict, "")
     return f"[{style}]{verdict}[/{style}]" if style else verdict
@@ -32,15 +38,22 @@ def make_run_table(results: Mapping[str, Any]) -> Table:
     """Build a table of train and test accuracy and every suite's score.
 
     When the test accuracy exceeds the ceiling, a caption explains why that is
-    possible.
+    possible. For a run on several test files, a caption explains that the
+    ``test`` row pools them.
     """
     metrics = results.get("metrics", {})
     # Names and rules come from the config, and rich would read a list such as
     # "[age >= 25, ...]" in them as markup and drop it, so they are escaped.
     title = f"fakegen run: {escape(str(results.get('name', '')))}"
     table = Table(title=title, title_justify="left")
+    captions = []
     if metrics.get("bayes/gap", 0.0) < 0:
-        table.caption = CEILING_CAPTION
+        captions.append(CEILING_CAPTION)
+    generator = (results.get("config") or {}).get("generator") or {}
+    if generator.get("kind") == "file" and len(generator.get("tests") or {}) > 1:
+        captions.append(POOLED_CAPTION)
+    if captions:
+        table.caption = " ".join(captions)
         table.caption_justify = "left"
     table.add_column("suite")
     table.add_column("rows", justify="right")
@@ -95,10 +108,36 @@ def make_constraint_table(results: Mapping[str, Any]) -> Table | None:
     return table
 
 
+def make_file_constraint_table(results: Mapping[str, Any]) -> Table | None:
+    """Build a table of the rows of each file that break each declared constraint.
+
+    ``results["file_constraints"]`` contains the counts of a ``generator=file``
+    run with ``verifier.constraints``; without it there is no table.
+    """
+    counts = results.get("file_constraints") or {}
+    if not counts:
+        return None
+    table = Table(title="rows breaking verifier.constraints", title_justify="left")
+    table.add_column("constraint")
+    table.add_column("rule")
+    first = next(iter(counts.values()))["tables"]
+    for key, count in first.items():
+        # Test names are unique and "train" is reserved, so the short names are too.
+        short = "train" if key == "generator.train" else key.split(".", 2)[2]
+        table.add_column(f"{escape(short)} ({count['rows']} rows)", justify="right")
+    for name, entry in counts.items():
+        cells = [
+            f"{count['breaking']} ({count['share']:.1%})"
+            for count in entry["tables"].values()
+        ]
+        table.add_row(escape(name), escape(entry["rule"]), *cells)
+    return table
+
+
 def show_run_table(results: Mapping[str, Any]) -> None:
-    """Print the run's table to standard output."""
+    """Print the run's tables to standard output."""
     console = Console(highlight=False)
     console.print(make_run_table(results))
-    constraints = make_constraint_table(results)
-    if constraints is not None:
-        console.print(constraints)
+    for extra in (make_constraint_table(results), make_file_constraint_table(results)):
+        if extra is not None:
+            console.print(extra)

@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from fakegen.columns import Column
 from fakegen.constraints import Constraint, make_constraint
+from fakegen.errors import InfeasibleError
 from fakegen.generator import Dataset
 from fakegen.verifier import figures
 from fakegen.verifier.metrics import predict, score_labels, score_share, suite_metrics
@@ -55,13 +57,78 @@ def infer_schema(X: pd.DataFrame) -> dict[str, Column]:
 def make_file_constraints(
     specs: Mapping[str, Any], X: pd.DataFrame
 ) -> list[Constraint]:
-    """Build ``verifier.constraints`` over the columns of the user's table."""
+    """Build ``verifier.constraints`` over the columns of the training table ``X``.
+
+    Parameters
+    ----------
+    specs : mapping
+        Constraint name to settings, as under ``verifier.constraints``.
+    X : DataFrame
+        The features of ``generator.train``.
+
+    Returns
+    -------
+    list of Constraint
+        One constraint per entry of ``specs``.
+
+    Raises
+    ------
+    ConfigError
+        For a constraint with an unknown type, key or column.
+    InfeasibleError
+        When no row of ``X`` meets a constraint, or none meets all of them
+        together, because counterfactual pairs start from such rows, as a
+        synthetic table's valid rows do.
+    """
     check_suite_names(specs, key="verifier.constraints")
     schema = infer_schema(X)
-    return [
+    constraints = [
         make_constraint(str(name), spec, schema, key=f"verifier.constraints.{name}")
         for name, spec in specs.items()
     ]
+    _check_rows_meet(constraints, X)
+    return constraints
+
+
+def _check_rows_meet(constraints: list[Constraint], X: pd.DataFrame) -> None:
+    """Raise InfeasibleError unless some training row meets every constraint."""
+    met = {constraint.name: constraint.check(X) for constraint in constraints}
+    for constraint in constraints:
+        if met[constraint.name].any():
+            continue
+        raise InfeasibleError(
+            f"verifier.constraints.{constraint.name} is {constraint.describe()!r}, "
+            f"which holds on 0 of the {len(X)} rows of generator.train, so no "
+            "counterfactual pair can start from a row that meets it."
+            f"{_describe_ranges(constraint, X)} Fix the column, operator or "
+            "value, or remove the constraint."
+        )
+    if met and not np.logical_and.reduce(list(met.values())).any():
+        counts = ", ".join(
+            f"{name!r} on {int(rows.sum())}" for name, rows in met.items()
+        )
+        raise InfeasibleError(
+            f"No row of generator.train meets every constraint of "
+            f"verifier.constraints together: of its {len(X)} rows, each holds on "
+            f"some ({counts}), but never all on one row. A counterfactual pair "
+            "starts from a row that meets them all, so loosen or remove one of "
+            "them."
+        )
+
+
+def _describe_ranges(constraint: Constraint, X: pd.DataFrame) -> str:
+    """Name the observed range of each numeric column the constraint reads."""
+    ranges = []
+    for column in constraint.columns:
+        if column not in X.columns:
+            continue
+        values = X[column].dropna()
+        dtype = values.dtype
+        if len(values) and is_numeric_dtype(dtype) and not is_bool_dtype(dtype):
+            ranges.append(f"{column!r} spans [{values.min():g}, {values.max():g}]")
+    if not ranges:
+        return ""
+    return f" In generator.train, {', '.join(ranges)}."
 
 
 def count_breaking(
@@ -197,7 +264,13 @@ def _verify_constraints(result, model, tests, train, options, seed) -> None:
         stream_rng(seed, "suite/counterfactual"),
     )
     if len(first) == 0:
-        log.warning("No training row meets every constraint of verifier.constraints")
+        # make_file_constraints checked that some row meets every constraint,
+        # so no pair is left only when no copy could cross one boundary alone.
+        log.warning(
+            "Skipped counterfactual pairs: no copy of a training row that meets "
+            "every constraint of verifier.constraints could be moved across one "
+            "boundary alone."
+        )
         return
     labels = np.asarray(model.predict(pd.concat([first, second], ignore_index=True)))
     flipped = (labels[: len(first)] == 1) & (labels[len(first) :] == 0)
