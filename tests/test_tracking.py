@@ -66,14 +66,17 @@ def summary_values(run_folder) -> dict[str, object]:
 def test_tracking_unrecorded_objective_marks_run_failed(
     fakegen, tmp_path, wandb_offline
 ):
-    completed = fakegen("objective=test/precison", *SMALL)
+    # A suite metric is known only once the run has recorded its metrics.
+    completed = fakegen("objective=suite/working_age/acuracy", *SMALL)
 
     assert completed.returncode == 1
     (folder,) = (wandb_offline / "wandb").glob("offline-run-*")
     assert summary_values(folder)["status"] == "failed"
     results = load_results(tmp_path / "run")
     assert results["status"] == "failed"
-    assert results["error"].startswith("ConfigError: objective is 'test/precison'")
+    assert results["error"].startswith(
+        "ConfigError: objective is 'suite/working_age/acuracy'"
+    )
 
 
 @pytest.mark.parametrize(
