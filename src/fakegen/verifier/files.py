@@ -108,7 +108,7 @@ def _check_rows_meet(constraints: list[Constraint], X: pd.DataFrame) -> None:
             f"{name!r} on {int(rows.sum())}" for name, rows in met.items()
         )
         raise InfeasibleError(
-            f"No row of generator.train meets every constraint of "
+            "No row of generator.train meets every constraint of "
             f"verifier.constraints together: of its {len(X)} rows, each holds on "
             f"some ({counts}), but never all on one row. A counterfactual pair "
             "starts from a row that meets them all, so loosen or remove one of "
