@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import interrupt_once, load_results
+from fakegen import export
 
 PRESETS = sorted(
     p.stem
@@ -361,3 +362,20 @@ def test_fakegen_runs_every_preset(fakegen, tmp_path):
         assert results["status"] == "completed", results.get("error")
         assert results["dataset"]["rows"] == 1000
         assert results["verdicts"]
+
+
+def test_write_table_reports_progress_within_csv_chunk(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "CSV_SLICE_ROWS", 400)
+    rng = np.random.default_rng(0)
+    chunks = [
+        pd.DataFrame({"x": rng.normal(size=1000), "label": rng.integers(0, 2, 1000)}),
+        pd.DataFrame({"x": rng.normal(size=300), "label": rng.integers(0, 2, 300)}),
+    ]
+    seen = []
+
+    written = export.write_table(iter(chunks), tmp_path / "t.csv", on_rows=seen.append)
+
+    assert written == 1300
+    assert seen == [400, 800, 1000, 1300]
+    whole = pd.concat(chunks, ignore_index=True).to_csv(index=False)
+    assert (tmp_path / "t.csv").read_text() == whole

@@ -48,6 +48,8 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 #: metadata the writer keeps in memory until the file closes, so chunks of a
 #: few rows made memory and file size grow far beyond the data's.
 MIN_CHUNK_ROWS = 1000
+# Rows of a CSV file written between two updates of the progress bar.
+CSV_SLICE_ROWS = 100_000
 CHUNK_REASON = (
     " Each chunk is one write, and in a Parquet file one row group; chunks of"
     " a few rows make the writes slow and a Parquet file's metadata outgrow"
@@ -103,7 +105,8 @@ def write_table(
 
     The file appears under its name only once complete: chunks go to a
     temporary file beside it, renamed at the end. ``on_rows`` receives the
-    number of rows written so far after each chunk.
+    number of rows written so far after each chunk, and after each slice of
+    ``CSV_SLICE_ROWS`` rows of a CSV chunk.
     """
     kind = output_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,12 +120,19 @@ def write_table(
                 if writer is None:
                     writer = pq.ParquetWriter(partial, table.schema)
                 writer.write_table(table)
-            else:
+                total += len(frame)
+                if on_rows is not None:
+                    on_rows(total)
+                continue
+            # A CSV chunk of a million rows takes seconds to write, so it goes
+            # out in slices and the progress bar moves within the chunk.
+            for start in range(0, len(frame), CSV_SLICE_ROWS):
+                piece = frame.iloc[start : start + CSV_SLICE_ROWS]
                 mode = "a" if total else "w"
-                frame.to_csv(partial, mode=mode, header=not total, index=False)
-            total += len(frame)
-            if on_rows is not None:
-                on_rows(total)
+                piece.to_csv(partial, mode=mode, header=not total, index=False)
+                total += len(piece)
+                if on_rows is not None:
+                    on_rows(total)
         if writer is not None:
             writer.close()
             writer = None
