@@ -368,3 +368,28 @@ def test_rows_to_learned_needs_every_larger_size():
     assert table.loc[("xor", "tree"), "rows to learned"] == 1000
     assert math.isnan(table.loc[("xor", "logreg"), "rows to learned"])
     assert table.loc[("range", "tree"), "rows to learned"] == 100
+
+
+def test_rows_to_learned_splits_other_swept_overrides():
+    scores = {("1", 100): 0.0, ("1", 1000): 0.5, ("3", 100): 0.5, ("3", 1000): 1.0}
+    runs = pd.DataFrame(
+        [
+            {
+                "constraint": "xor",
+                "model": "tree",
+                "rows": rows,
+                "score": score,
+                "status": "completed",
+                "overrides": f"generator.rows={rows} model.max_depth={depth} "
+                f"seed={seed}",
+            }
+            for (depth, rows), score in scores.items()
+            for seed in (0, 1)
+        ]
+    )
+
+    table = rows_to_learned(runs).set_index("model")["rows to learned"]
+
+    assert sorted(table.index) == ["tree max_depth=1", "tree max_depth=3"]
+    assert math.isnan(table["tree max_depth=1"])
+    assert table["tree max_depth=3"] == 1000

@@ -12,15 +12,30 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from fakegen.heatmap import model_columns  # noqa: E402
 from fakegen.report import markdown_table  # noqa: E402
 
 LEARNING_CURVES_PNG = "learning_curves.png"
 NOISE_PNG = "noise.png"
 
 
+# The override that each figure of this module draws along its x axis.
+AXIS_OVERRIDES = {"rows": "generator.rows", "noise": "generator.noise"}
+
+
 def _completed(runs: pd.DataFrame, axis: str) -> pd.DataFrame:
-    done = runs[runs["status"] == "completed"]
-    return done[done[axis].notna()] if axis in done else done.iloc[0:0]
+    """Return the completed runs with an ``axis`` value, one model label each.
+
+    Runs of a model that differ in another swept override, such as
+    ``model.max_depth``, get labels of their own (``tree max_depth=3``), as
+    in the heatmap, so that a curve averages seeds only.
+    """
+    if axis not in runs:
+        return runs.iloc[0:0]
+    labels, _ = model_columns(runs, axis=frozenset({AXIS_OVERRIDES[axis]}))
+    done = runs.assign(model=labels)
+    done = done[done["status"] == "completed"]
+    return done[done[axis].notna()]
 
 
 def varies(runs: pd.DataFrame, axis: str) -> bool:

@@ -84,23 +84,31 @@ def parse_overrides(text: str) -> dict[str, str]:
     return settings
 
 
-def differing_overrides(runs: pd.DataFrame) -> list[str]:
+def differing_overrides(
+    runs: pd.DataFrame, *, axis: frozenset[str] = frozenset()
+) -> list[str]:
     """Return the override keys whose values differ among a cell's completed runs.
 
     A cell is one constraint and model preset. The seed and ``resume`` do not
-    count, because a cell averages over seeds.
+    count, because a cell averages over seeds, and neither do the ``axis``
+    keys, which a figure draws along an axis, such as ``generator.rows``.
     """
+    if "overrides" not in runs:
+        return []
     completed = runs[_named(runs) & (runs["status"] == "completed")]
     settings = completed["overrides"].fillna("").astype(str).map(parse_overrides)
     differing: set[str] = set()
     for _, cell in settings.groupby([completed["constraint"], completed["model"]]):
-        keys = set().union(*cell) - POOLED_OVERRIDES
+        keys = set().union(*cell) - POOLED_OVERRIDES - axis
         differing |= {key for key in keys if len({s.get(key) for s in cell}) > 1}
     return sorted(differing)
 
 
 def model_columns(
-    runs: pd.DataFrame, *, max_columns: int = MAX_MODEL_COLUMNS
+    runs: pd.DataFrame,
+    *,
+    max_columns: int = MAX_MODEL_COLUMNS,
+    axis: frozenset[str] = frozenset(),
 ) -> tuple[pd.Series, list[str]]:
     """Label each run's heatmap column: its model and the overrides that differ.
 
@@ -108,7 +116,7 @@ def model_columns(
     the seed, such as ``model.max_depth=1,3``, go to separate columns
     (``tree max_depth=1``, ``tree max_depth=3``), so a cell averages seeds
     only. When that makes more than ``max_columns`` columns, each model keeps
-    one column.
+    one column. The ``axis`` keys never split, as in `differing_overrides`.
 
     Returns
     -------
@@ -118,7 +126,7 @@ def model_columns(
         The differing override keys that the cells pool, empty unless the
         columns were not split.
     """
-    keys = differing_overrides(runs)
+    keys = differing_overrides(runs, axis=axis)
     models = runs["model"].fillna("").astype(str)
     if not keys:
         return models, []
