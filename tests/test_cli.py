@@ -267,3 +267,33 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
     )
     assert len(completed.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["sed=1"], "sed is not a known key. Did you mean seed?"),
+        (
+            ["-m", "objective=test/acuracy", "seed=0,1"],
+            "objective is 'test/acuracy', which no run records. Did you mean "
+            "test/accuracy?",
+        ),
+    ],
+    ids=["top-level-typo", "objective-typo-in-sweep"],
+)
+def test_command_rejects_before_hydra(fakegen, tmp_path, arguments, message):
+    completed = fakegen(*arguments)
+
+    assert completed.returncode == 1
+    assert completed.stderr.startswith(f"ERROR {message}")
+    assert len(completed.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "sweep").exists()
+    assert not (tmp_path / "run").exists()
+
+
+def test_check_override_keys_passes_group_choices():
+    check_override_keys(
+        ["model=tree", "seed=3", "experiment=noise", "hydra/launcher=joblib"],
+        cli.override_sections(),
+        top_level=cli.top_level_names(),
+    )

@@ -68,23 +68,33 @@ def check_keys(
 
 
 def check_override_keys(
-    arguments: Iterable[str], sections: Mapping[str, Iterable[str]]
+    arguments: Iterable[str],
+    sections: Mapping[str, Iterable[str]],
+    *,
+    top_level: Iterable[str] = (),
 ) -> None:
     """Raise ConfigError for an override such as ``generator.nosie=0.1``.
 
     Hydra rejects a key that is not in the config with advice to add it with
     a plus sign, which a typo does not need. Of a plain override below one
-    of ``sections``, the first key below the section is checked. Overrides
-    with ``+``, ``++`` or ``~`` are left to Hydra and the stages.
+    of ``sections``, the first key below the section is checked, and a plain
+    key without a dot, such as ``sed=1``, must be one of ``top_level`` when
+    that is given. Overrides with ``+``, ``++`` or ``~`` and Hydra's own
+    (``hydra...``, ``hydra/launcher=...``) are left to Hydra and the stages.
     """
+    top_level = list(top_level)
     for argument in arguments:
         if argument.startswith(("+", "~", "-")):
             continue
         path, equals, _ = argument.partition("=")
         section, dot, rest = path.partition(".")
-        if equals and dot and section in sections:
+        if not equals or "/" in path:
+            continue
+        if dot and section in sections:
             name = rest.split(".", 1)[0]
             check_keys({name: None}, sections[section], key=section)
+        elif not dot and top_level:
+            check_keys({path: None}, top_level, key="")
 
 
 def check_seed(seed: Any) -> int:

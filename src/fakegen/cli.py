@@ -22,6 +22,7 @@ from fakegen.callbacks import failed_runs
 from fakegen.checks import (
     CONSTRAINT_KEYS,
     GENERATOR_KEYS,
+    TOP_LEVEL_KEYS,
     check_override_keys,
 )
 from fakegen.encoder import EncoderOptions
@@ -74,6 +75,12 @@ def override_sections() -> dict[str, tuple[str, ...]]:
         "verifier": tuple(f.name for f in fields(VerifierOptions)),
         "tracker": ("kind", *TRACKER_OPTIONS),
     }
+
+
+def top_level_names() -> tuple[str, ...]:
+    """Return the keys and config groups that a plain override may name."""
+    groups = sorted(path.name for path in config_dir().iterdir() if path.is_dir())
+    return tuple(dict.fromkeys((*TOP_LEVEL_KEYS, *groups, "experiment", "hydra")))
 
 
 def run_name(choices: dict[str, str], seed: object, *, job: int | None = None) -> str:
@@ -231,7 +238,14 @@ def main() -> None:
     """Entry point of the ``fakegen`` console script."""
     stop_on_terminate()
     try:
-        check_override_keys(sys.argv[1:], override_sections())
+        check_override_keys(
+            sys.argv[1:], override_sections(), top_level=top_level_names()
+        )
+        for argument in sys.argv[1:]:
+            # A single objective is checked once here rather than in every job.
+            key, _, value = argument.lstrip("+").partition("=")
+            if key == "objective" and "," not in value and value != "null":
+                check_objective(value)
         check_plugins(sys.argv[1:], register_experiments())
     except ConfigError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
