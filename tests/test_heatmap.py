@@ -11,6 +11,7 @@ from fakegen.heatmap import (
     MAX_MODEL_COLUMNS,
     model_columns,
     parse_overrides,
+    plot_heatmap,
     runs_per_cell,
     score_grid,
 )
@@ -126,6 +127,29 @@ def test_model_columns_shared_name_uses_full_key(tmp_path):
         "tree generator.random_state=2 model.random_state=2",
     ]
     assert pooled == []
+
+
+def test_model_columns_shortens_floats(tmp_path):
+    write_run(tmp_path / "0", ["model.learning_rate=0.25041234", "model.max_depth=3"])
+    write_run(tmp_path / "1", ["model.learning_rate=0.1", "model.max_depth=10"])
+
+    labels, _ = model_columns(collect_runs(tmp_path))
+
+    assert labels.tolist() == [
+        "tree learning_rate=0.2504 max_depth=3",
+        "tree learning_rate=0.1 max_depth=10",
+    ]
+
+
+def test_plot_heatmap_split_columns_without_warnings(tmp_path, recwarn):
+    for number, rate in enumerate(("0.25041234", "0.05123", "0.1")):
+        overrides = [f"model.learning_rate={rate}", "model.max_depth=3"]
+        write_run(tmp_path / str(number), overrides)
+
+    path = plot_heatmap(collect_runs(tmp_path), tmp_path / "heatmap.png")
+
+    assert path.stat().st_size > 0
+    assert [str(w.message) for w in recwarn] == []
 
 
 def test_model_columns_too_many_pools(depth_sweep):

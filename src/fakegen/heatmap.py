@@ -134,12 +134,23 @@ def model_columns(
     names = _short_names(keys)
     labels = models + settings.map(
         lambda values: "".join(
-            f" {names[key]}={values[key]}" for key in keys if key in values
+            f" {names[key]}={_short_value(values[key])}"
+            for key in keys
+            if key in values
         )
     )
     if labels[_named(runs)].nunique() > max_columns:
         return models, keys
     return labels, []
+
+
+def _short_value(value: str) -> str:
+    """Shorten a float such as Optuna's 0.25041234 to four significant digits."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return value if value.lstrip("-").isdigit() else f"{number:.4g}"
 
 
 def _short_names(keys: list[str]) -> dict[str, str]:
@@ -175,11 +186,16 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
     n_rows, n_columns = scores.shape
     if scores.empty:
         return _plot_empty(path)
+    # A split column names its overrides on lines of their own under the model.
+    tick_labels = [str(label).replace(" ", "\n") for label in scores.columns]
+    lines = max(label.count("\n") + 1 for label in tick_labels)
     figure, axes = plt.subplots(
-        figsize=(max(5.0, 2.2 + 1.3 * n_columns), 1.8 + 0.55 * max(n_rows, 1))
+        figsize=(
+            max(5.0, 2.2 + 1.3 * n_columns),
+            1.8 + 0.55 * max(n_rows, 1) + 0.15 * lines,
+        )
     )
-    cmap = plt.get_cmap("RdYlGn").copy()
-    cmap.set_bad("lightgrey")
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="lightgrey")
     image = axes.imshow(
         np.ma.masked_invalid(scores.to_numpy(dtype=float)),
         cmap=cmap,
@@ -197,9 +213,10 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
                 va="center",
                 fontsize=8,
             )
-    axes.set_xticks(
-        range(n_columns), labels=list(scores.columns), rotation=30, ha="right"
-    )
+    if lines > 1:
+        axes.set_xticks(range(n_columns), labels=tick_labels, fontsize=8)
+    else:
+        axes.set_xticks(range(n_columns), labels=tick_labels, rotation=30, ha="right")
     axes.set_yticks(range(n_rows), labels=list(scores.index))
     axes.set_xlabel("model")
     axes.set_ylabel("constraint")
