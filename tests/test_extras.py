@@ -12,7 +12,10 @@ from fakegen import cli, extras
 from fakegen.errors import ConfigError
 
 MISSING = {("hydra/sweeper", "optuna"): ("fakegen_no_such_plugin", "tune")}
-HINT = "install the tune extra with pip install 'fakegen[tune]'."
+HINT = (
+    "install the tune extra, with pip install -e '.[tune]' in a clone of fakegen "
+    "or pip install 'fakegen[tune]'."
+)
 
 
 @pytest.mark.parametrize(

@@ -109,8 +109,8 @@ def test_report_interrupted_sweep_lists_unstarted_jobs(sweep_copy, rows_noise_sw
     assert completed.returncode == 1
     assert "2 of 4 runs of the sweep did not complete" in completed.stderr
     assert (
-        "Jobs 2, 3 never started; run the same sweep again with resume=true"
-        in completed.stderr
+        "Jobs 2, 3 never started; run the same sweep again with resume=true to "
+        "run every job that did not complete" in completed.stderr
     )
     assert "run directories" not in completed.stderr
     rows = read_csv(sweep_copy / "summary.csv")

@@ -260,11 +260,12 @@ def main() -> None:
     try:
         hydra_main()
     except KeyboardInterrupt as interrupt:
-        # Every run that finished kept its results.json, and the one cut short
-        # wrote status failed, so a traceback would add nothing.
+        # Every run that finished kept its results.json, and a run cut short in
+        # this process wrote status failed, so a traceback would add nothing.
+        # Joblib workers may stop before they write anything.
         log.error(
-            "Interrupted; the run cut short has status failed in its results.json, "
-            "and finished runs keep theirs"
+            "Interrupted; finished runs keep their results.json, and fakegen-report "
+            "lists the runs cut short"
         )
         sys.exit(exit_status(interrupt))
     if failed_runs():

@@ -36,8 +36,8 @@ def check_plugins(arguments: Sequence[str], experiments: Mapping[str, Any]) -> N
             continue
         raise ConfigError(
             f"{argument} uses Hydra's {name} {group.rsplit('/', 1)[-1]}, which is "
-            f"not installed; install the {extra} extra with "
-            f"pip install 'fakegen[{extra}]'."
+            f"not installed; install the {extra} extra, with pip install -e "
+            f"'.[{extra}]' in a clone of fakegen or pip install 'fakegen[{extra}]'."
         )
 
 

@@ -87,7 +87,7 @@ def failure_message(summary: SweepSummary) -> str:
         jobs = ", ".join(failed["run"][never])
         message += (
             f". Jobs {jobs} never started; run the same sweep again with "
-            "resume=true to run only them"
+            "resume=true to run every job that did not complete"
         )
     return message
 
