@@ -246,20 +246,37 @@ def test_unwritable_run_folder_fails_before_work(tmp_path, immutable_folder):
     assert "Generated rows" not in completed.stderr
 
 
-def test_out_of_memory_gives_one_line(tmp_path):
-    # A 3 GB address-space limit lets the libraries load but not the table.
+def run_with_address_limit(tmp_path, rows: int) -> subprocess.CompletedProcess:
+    """Run fakegen with a 3 GB address space, enough for the libraries only."""
     command = (
-        f"ulimit -v 3000000 && exec {FAKEGEN} generator.rows=200000000 "
+        f"ulimit -v 3000000 && exec {FAKEGEN} generator.rows={rows} "
         f"tracker=none hydra.run.dir={tmp_path / 'run'}"
     )
-
-    completed = subprocess.run(
+    return subprocess.run(
         ["bash", "-c", command],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_table_beyond_address_limit_rejected(tmp_path):
+    completed = run_with_address_limit(tmp_path, 200_000_000)
+
+    assert completed.returncode == 1
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1
+    assert (
+        "generator.rows is 200000000; a table of 13 columns needs up to " in (errors[0])
+    )
+    assert "GiB of memory is available to this process." in errors[0]
+    assert "Generated rows" not in completed.stderr
+
+
+def test_out_of_memory_gives_one_line(tmp_path):
+    # The table alone fits in what the limit leaves, its copies do not.
+    completed = run_with_address_limit(tmp_path, 15_000_000)
 
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr

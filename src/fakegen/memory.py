@@ -31,6 +31,29 @@ def available_memory() -> int | None:
         return None
 
 
+def address_space_left() -> int | None:
+    """Return the bytes of address space the process may still map, or None.
+
+    A limit such as ``ulimit -v`` stops allocations below the free memory.
+    The space in use is VmSize of /proc/self/status, read on Linux only.
+    """
+    try:
+        import resource
+
+        limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return None
+    if limit == resource.RLIM_INFINITY:
+        return None
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                return max(limit - int(line.split()[1]) * 1024, 0)
+    except (OSError, ValueError, IndexError):
+        pass
+    return limit
+
+
 def check_table_fits(rows: int, columns: int) -> None:
     """Raise ConfigError when a table of ``rows`` x ``columns`` exceeds free memory.
 
@@ -38,13 +61,14 @@ def check_table_fits(rows: int, columns: int) -> None:
     out of memory after this check passes. The check stops only the requests
     that cannot fit at all, before they fill the machine's memory.
     """
-    available = available_memory()
+    limits = [n for n in (available_memory(), address_space_left()) if n is not None]
+    available = min(limits, default=None)
     needed = rows * columns * BYTES_PER_CELL
     if available is None or needed <= available:
         return
     raise ConfigError(
         f"generator.rows is {rows}; a table of {columns} columns needs up to "
         f"{needed / GIB:.1f} GiB, and {available / GIB:.1f} GiB of memory is "
-        "available. Use fewer rows, or fakegen-generate, which writes a large "
-        "table to a file in chunks."
+        "available to this process. Use fewer rows, or fakegen-generate, which "
+        "writes a large table to a file in chunks."
     )
