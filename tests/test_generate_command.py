@@ -215,6 +215,19 @@ def test_generate_output_folder_one_line(tmp_path):
     assert "Traceback" not in completed.stderr
 
 
+@pytest.mark.parametrize("argument", ["model=tree", "+encoder.cv=3"])
+def test_generate_rejects_group_of_fakegen(tmp_path, argument):
+    completed = generate(argument, cwd=tmp_path)
+
+    assert completed.returncode == 1
+    group = argument.lstrip("+").split("=")[0].split(".")[0]
+    assert completed.stderr.splitlines() == [
+        f"[ERROR] {argument} sets the {group} group, which only the fakegen "
+        "command reads; fakegen-generate reads constraint and generator. Remove it."
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_generate_help_names_command(tmp_path):
     completed = generate("--help", cwd=tmp_path)
 

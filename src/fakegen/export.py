@@ -264,9 +264,37 @@ def run(cfg: DictConfig) -> None:
         sys.exit(1)
 
 
+def check_groups(arguments: list[str]) -> None:
+    """Raise ConfigError for an override of a group only ``fakegen`` reads.
+
+    Hydra would advise adding such an override with a plus sign, which this
+    command then rejects as an unknown key.
+    """
+    read = {"constraint", "generator"}
+    others = sorted(p.name for p in config_dir().iterdir() if p.is_dir())
+    for argument in arguments:
+        if argument.startswith("-"):
+            continue
+        key = argument.lstrip("+~").partition("=")[0].split(".", 1)[0]
+        if key in others and key not in read:
+            raise ConfigError(
+                f"{argument} sets the {key} group, which only the fakegen command "
+                "reads; fakegen-generate reads constraint and generator. Remove "
+                "it."
+            )
+
+
 def main() -> None:
     """Entry point of the ``fakegen-generate`` console script."""
     stop_on_terminate()
+    try:
+        check_groups(sys.argv[1:])
+    except ConfigError as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        logging.basicConfig(format="[%(levelname)s] %(message)s")
+        log.error("%s", exc)
+        sys.exit(1)
     try:
         hydra.main(
             config_path=str(config_dir()), config_name="generate", version_base="1.3"
