@@ -374,3 +374,77 @@ def test_dropping_label_is_rejected(tmp_path, penguins):
     message = "generator.drop names 'species', the label column"
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_file_data(cfg)
+
+
+def sqlite_split(tmp_path, penguins) -> str:
+    """Write the first 200 rows as table train and the rest as table heldout."""
+    path = tmp_path / "split.sqlite"
+    write_sqlite(penguins.iloc[:200], path, "train")
+    write_sqlite(penguins.iloc[200:], path, "heldout")
+    return str(path)
+
+
+def test_test_file_reads_its_own_sqlite_table(tmp_path, penguins, caplog):
+    path = sqlite_split(tmp_path, penguins)
+    cfg = {
+        "train": path,
+        "table": "train",
+        "tests": {"h": {"path": path, "table": "heldout"}},
+        "label": "species",
+        "positive": "Adelie",
+    }
+
+    data = load_file_data(cfg)
+
+    assert len(data.train.y) == 200
+    assert len(data.tests["h"].y) == len(penguins) - 200
+    assert "reads the training table itself" not in caplog.text
+
+
+def test_test_file_of_training_table_warns(tmp_path, penguins, caplog):
+    path = sqlite_split(tmp_path, penguins)
+    cfg = {"train": path, "table": "train", "tests": {"h": path}, "label": "species"}
+    cfg["positive"] = "Adelie"
+
+    data = load_file_data(cfg)
+
+    assert len(data.tests["h"].y) == 200
+    message = (
+        f"generator.tests.h reads the training table itself ({path}, table train), "
+        "so its scores measure fit, not generalisation"
+    )
+    assert message in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("entry", "error", "message"),
+    [
+        (
+            {"pth": "x.sqlite"},
+            ConfigError,
+            "generator.tests.h.pth is not a known key. Did you mean "
+            "generator.tests.h.path?",
+        ),
+        (
+            {"table": "heldout"},
+            ConfigError,
+            "generator.tests.h.path is missing; give the file, such as "
+            "generator.tests.h={path: data.sqlite, table: heldout}.",
+        ),
+        (
+            {"path": "SPLIT", "table": "nope"},
+            DataFileError,
+            "generator.tests.h.table is 'nope', but ",
+        ),
+    ],
+    ids=["mistyped-key", "no-path", "unknown-table"],
+)
+def test_test_file_table_mistakes_named(tmp_path, penguins, entry, error, message):
+    path = sqlite_split(tmp_path, penguins)
+    # SPLIT stands for the SQLite file that this test writes.
+    entry = {key: path if value == "SPLIT" else value for key, value in entry.items()}
+    cfg = {"train": path, "table": "train", "tests": {"h": entry}, "label": "species"}
+    cfg["positive"] = "Adelie"
+
+    with pytest.raises(error, match=re.escape(message)):
+        load_file_data(cfg)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from hydra.utils import to_absolute_path
 
+from fakegen.checks import check_keys
 from fakegen.csvtail import warn_short_last_row
 from fakegen.errors import ConfigError, DataFileError
 from fakegen.generator import Dataset
@@ -46,11 +47,18 @@ class FileData:
     classes: list[Any]
 
 
-def read_table(path: str, *, key: str, table: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: str,
+    *,
+    key: str,
+    table: str | None = None,
+    table_key: str = "generator.table",
+) -> pd.DataFrame:
     """Read a CSV, Parquet or SQLite file into a DataFrame.
 
     Relative paths are resolved against the directory ``fakegen`` was started
-    from. Errors name ``key``, the config entry that gave the path.
+    from. Errors name ``key``, the config entry that gave the path, and
+    ``table_key``, the one that chose the SQLite table.
     """
     if path == "???":
         raise ConfigError(
@@ -75,7 +83,7 @@ def read_table(path: str, *, key: str, table: str | None = None) -> pd.DataFrame
             "are resolved against the directory fakegen was started from."
         )
     try:
-        frame = _read(resolved, suffix, table, key=key)
+        frame = _read(resolved, suffix, table, key=key, table_key=table_key)
     except DataFileError:
         raise
     except (ValueError, OSError, sqlite3.Error, UnicodeDecodeError) as exc:
@@ -90,7 +98,9 @@ def read_table(path: str, *, key: str, table: str | None = None) -> pd.DataFrame
     return frame
 
 
-def _read(path: Path, suffix: str, table: str | None, *, key: str) -> pd.DataFrame:
+def _read(
+    path: Path, suffix: str, table: str | None, *, key: str, table_key: str
+) -> pd.DataFrame:
     if SUFFIXES[suffix] == "CSV":
         frame = pd.read_csv(path)
         warn_short_last_row(path, frame, key=key)
@@ -114,15 +124,43 @@ def _read(path: Path, suffix: str, table: str | None, *, key: str) -> pd.DataFra
         if table is None:
             raise DataFileError(
                 f"{key}: {path} contains the tables {', '.join(tables)}; set "
-                "generator.table to the one to read."
+                f"{table_key} to the one to read."
             )
         if table not in tables:
             raise DataFileError(
-                f"generator.table is {table!r}, but {path} has no such table; set "
-                f"generator.table to one of {', '.join(tables)}."
+                f"{table_key} is {table!r}, but {path} has no such table; set "
+                f"{table_key} to one of {', '.join(tables)}."
             )
         # The name was checked against sqlite_master above, so quoting it is safe.
         return pd.read_sql_query(f'SELECT * FROM "{table}"', connection)
+
+
+def heldout_sources(
+    tests: Mapping[str, Any], table: str | None
+) -> dict[str, tuple[Any, str | None, str]]:
+    """Return each test table's path, SQLite table and the key that chose it.
+
+    An entry is a path, read with ``generator.table``, or a mapping with
+    ``path`` and ``table``, for a test table in another table of an SQLite
+    file, such as ``{path: data.sqlite, table: heldout}``.
+    """
+    sources = {}
+    for name, entry in tests.items():
+        key = f"generator.tests.{name}"
+        if isinstance(entry, Mapping):
+            check_keys(entry, ("path", "table"), key=key)
+            if entry.get("path") is None:
+                raise ConfigError(
+                    f"{key}.path is missing; give the file, such as "
+                    f"{key}={{path: data.sqlite, table: heldout}}."
+                )
+            if "table" in entry:
+                sources[str(name)] = (entry.get("path"), entry["table"], f"{key}.table")
+            else:
+                sources[str(name)] = (entry.get("path"), table, "generator.table")
+        else:
+            sources[str(name)] = (entry, table, "generator.table")
+    return sources
 
 
 def check_file_config(
@@ -174,12 +212,33 @@ def check_file_config(
             )
 
     table = generator.get("table")
-    paths = [generator.get("train"), *tests.values()]
+    sources = heldout_sources(tests, table)
+    paths = [generator.get("train"), *(path for path, _, _ in sources.values())]
     suffixes = [Path(str(path)).suffix.lower() for path in paths]
     if table is not None and not any(SUFFIXES.get(s) == "SQLite" for s in suffixes):
         raise ConfigError(
             f"generator.table is {table!r}, but generator.table applies to SQLite "
             "files only and no file given is one; remove it with ~generator.table."
+        )
+
+
+def _warn_same_table(
+    train_path: str, table: str | None, sources: Mapping[str, tuple]
+) -> None:
+    """Warn about a test table that is the training table itself."""
+    train = (Path(to_absolute_path(train_path)).resolve(), table)
+    for name, (path, test_table, _) in sources.items():
+        if (Path(to_absolute_path(str(path))).resolve(), test_table) != train:
+            continue
+        where = f"{path}, table {test_table}" if test_table else str(path)
+        log.warning(
+            "generator.tests.%s reads the training table itself (%s), so its "
+            "scores measure fit, not generalisation; give it another file, or "
+            "another SQLite table with generator.tests.%s={path: %s, table: NAME}",
+            name,
+            where,
+            name,
+            path,
         )
 
 
@@ -198,10 +257,14 @@ def load_file_data(cfg: Mapping[str, Any]) -> FileData:
         raise ConfigError(
             f"generator.tests is {tests_cfg!r}; give a mapping of test name to path."
         )
+    sources = heldout_sources(tests_cfg, table)
     test_frames = {
-        str(name): read_table(path, key=f"generator.tests.{name}", table=table)
-        for name, path in tests_cfg.items()
+        name: read_table(
+            path, key=f"generator.tests.{name}", table=test_table, table_key=table_key
+        )
+        for name, (path, test_table, table_key) in sources.items()
     }
+    _warn_same_table(train_path, table, sources)
 
     drop = list(cfg.get("drop") or [])
     features = _feature_columns(train_frame, label, drop)
