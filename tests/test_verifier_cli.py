@@ -170,8 +170,8 @@ def test_file_run_rejects_constraint_no_row_meets(fakegen, tmp_path):
 
     message = (
         "verifier.constraints.c is 'bill_length_mm >= 400', which holds on 0 of "
-        "the 258 rows of generator.train, so no counterfactual pair can start "
-        "from a row that meets it. In generator.train, "
+        "the 258 rows of generator.train, so every row breaks it, which usually "
+        "means a mistaken rule. In generator.train, "
         "'bill_length_mm' spans [33.1, 59.6]. Fix the column, operator or value, "
         "or remove the constraint."
     )

@@ -113,8 +113,8 @@ def test_make_file_constraints_rejects_rule_no_row_meets():
     rule = {**AGE_RULE, "value": 400}
     message = (
         "verifier.constraints.adult is 'age >= 400', which holds on 0 of the 200 "
-        "rows of generator.train, so no counterfactual pair can start from a row "
-        f"that meets it. In generator.train, 'age' spans [{X['age'].min()}, "
+        "rows of generator.train, so every row breaks it, which usually means a "
+        f"mistaken rule. In generator.train, 'age' spans [{X['age'].min()}, "
         f"{X['age'].max()}]. Fix the column, operator or value, or remove the "
         "constraint."
     )

@@ -98,8 +98,8 @@ def _check_rows_meet(constraints: list[Constraint], X: pd.DataFrame) -> None:
             continue
         raise InfeasibleError(
             f"verifier.constraints.{constraint.name} is {constraint.describe()!r}, "
-            f"which holds on 0 of the {len(X)} rows of generator.train, so no "
-            "counterfactual pair can start from a row that meets it."
+            f"which holds on 0 of the {len(X)} rows of generator.train, so every "
+            "row breaks it, which usually means a mistaken rule."
             f"{_describe_ranges(constraint, X)} Fix the column, operator or "
             "value, or remove the constraint."
         )
