@@ -310,6 +310,18 @@ def test_place_reaches_requested_margin(constraint):
             "constraint.constraints.rule.op is '=>'; use one of '>=', '>', '<=', '<'.",
         ),
         (
+            {"type": "threshold", "column": "incom", "op": ">=", "value": 1},
+            ConfigError,
+            "constraint.constraints.rule.column is 'incom', which is not a column "
+            "of the table. Did you mean income?",
+        ),
+        (
+            {"type": "treshold", "column": "age", "op": ">=", "value": 30},
+            ConfigError,
+            "constraint.constraints.rule.type is 'treshold'. Did you mean "
+            "threshold? Known constraint types are",
+        ),
+        (
             {"type": "threshold", "colum": "age", "op": ">=", "value": 30},
             ConfigError,
             "constraint.constraints.rule.colum is not a known key of a threshold "
@@ -405,6 +417,8 @@ def test_place_reaches_requested_margin(constraint):
         "empty-range",
         "unknown-column",
         "bad-operator",
+        "mistyped-column",
+        "mistyped-type",
         "mistyped-key",
         "ratio-zero-denominator",
         "unknown-literal",

@@ -393,3 +393,23 @@ def test_rows_to_learned_splits_other_swept_overrides():
     assert sorted(table.index) == ["tree max_depth=1", "tree max_depth=3"]
     assert math.isnan(table["tree max_depth=1"])
     assert table["tree max_depth=3"] == 1000
+
+
+@pytest.mark.slow
+def test_report_unwritable_folder_exits_two(sweep_copy):
+    for name in ("summary.csv", "summary.md", "heatmap.png"):
+        (sweep_copy / name).unlink()
+    if subprocess.run(["chattr", "+i", str(sweep_copy)]).returncode != 0:
+        pytest.skip("chattr +i is not available to this user")
+    try:
+        completed = report(sweep_copy)
+    finally:
+        subprocess.run(["chattr", "-i", str(sweep_copy)], check=True)
+
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert f"Could not write the report into {sweep_copy}: " in completed.stderr
+    assert (
+        "make the folder and its summary files writable, then run fakegen-report "
+        "again" in completed.stderr
+    )

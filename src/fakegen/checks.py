@@ -44,6 +44,12 @@ GENERATOR_KEYS = {
 CONSTRAINT_KEYS = ("constraints", "label_rule", "expression")
 
 
+def suggestion(name: Any, choices: Iterable[str], *, prefix: str = "") -> str:
+    """Return "Did you mean X? " for the choice closest to ``name``, or ""."""
+    close = difflib.get_close_matches(str(name), list(choices), n=1)
+    return f"Did you mean {prefix}{close[0]}? " if close else ""
+
+
 def check_keys(
     section: Mapping[str, Any], allowed: Iterable[str], *, key: str, owner: str = ""
 ) -> None:
@@ -59,8 +65,7 @@ def check_keys(
     for name in section:
         if name in allowed:
             continue
-        close = difflib.get_close_matches(str(name), allowed, n=1)
-        hint = f"Did you mean {prefix}{close[0]}? " if close else ""
+        hint = suggestion(name, allowed, prefix=prefix)
         raise ConfigError(
             f"{prefix}{name} is not a known key{where}. {hint}Known keys: "
             f"{', '.join(allowed) or 'none'}."

@@ -238,10 +238,12 @@ def export(cfg: Mapping[str, Any]) -> int:
             )
         except OSError as exc:
             reason = exc.strerror or str(exc)
+            # os.replace names the file it could not replace as filename2.
+            failed = exc.filename2 or exc.filename
             raise ConfigError(
                 f"output is {str(path)!r}, but writing it failed ({reason}: "
-                f"{exc.filename}); choose a path in a folder you can write to, "
-                "on a disk with room for the table."
+                f"{failed}); choose a path you can write to, on a disk with room "
+                "for the table."
             ) from exc
     log.info("Wrote rows=%d path=%s", written, path)
     return written

@@ -115,7 +115,12 @@ def main(argv: list[str] | None = None) -> None:
         log.error("%s", exc)
         sys.exit(EXIT_BAD_SWEEP_DIR)
     except OSError as exc:
-        log.error("Could not write the report into %s: %s", args.sweep_dir, exc)
+        log.error(
+            "Could not write the report into %s: %s; make the folder and its "
+            "summary files writable, then run fakegen-report again",
+            args.sweep_dir,
+            exc,
+        )
         sys.exit(EXIT_BAD_SWEEP_DIR)
     log.info("%s", summary.describe())
     log.info("Wrote %s", ", ".join(str(path) for path in summary.files))

@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fakegen.checks import check_keys
+from fakegen.checks import check_keys, suggestion
 from fakegen.columns import Column
 from fakegen.constraints.arithmetic import Derived, Linear, Ratio
 from fakegen.constraints.base import Constraint
@@ -58,8 +58,8 @@ def make_constraint(
     cls = CONSTRAINT_TYPES.get(type_name)
     if cls is None:
         raise ConfigError(
-            f"{key}.type is {type_name!r}; known constraint types are "
-            f"{', '.join(CONSTRAINT_TYPES)}."
+            f"{key}.type is {type_name!r}. {suggestion(type_name, CONSTRAINT_TYPES)}"
+            f"Known constraint types are {', '.join(CONSTRAINT_TYPES)}."
         )
     hard = spec.pop("hard", False)
     if not isinstance(hard, bool):

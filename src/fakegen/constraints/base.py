@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from fakegen.checks import suggestion
 from fakegen.columns import Column
 from fakegen.errors import ConfigError, InfeasibleError
 from fakegen.expression import strict_arithmetic
@@ -127,8 +128,8 @@ def require_column(
     """Return the schema's column ``name`` or raise ConfigError naming ``key``."""
     if not isinstance(name, str) or name not in schema:
         raise ConfigError(
-            f"{key} is {name!r}, which is not a column of the table; known "
-            f"columns are {', '.join(schema)}."
+            f"{key} is {name!r}, which is not a column of the table. "
+            f"{suggestion(name, schema)}Known columns are {', '.join(schema)}."
         )
     column = schema[name]
     if kind == "numeric" and not column.is_numeric:
