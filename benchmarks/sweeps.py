@@ -32,10 +32,15 @@ FAKEGEN = Path(sys.executable).with_name("fakegen")
 MODEL_STAGES = ("train", "verify")
 
 
-# Hydra's launcher logs "[TIMESTAMP][HYDRA] \t#JOB : OVERRIDES" as each job starts.
-JOB_START = re.compile(r"^\[([\d-]+ [\d:,]+)\]\[HYDRA\] \t#(\d+) : ", re.MULTILINE)
+# Hydra's launcher logs "[TIMESTAMP][LOGGER][INFO] - \t#JOB : OVERRIDES" as each
+# job starts; conf/config.yaml gives Hydra's log lines the job log's format.
+JOB_START = re.compile(
+    r"^\[([\d-]+ [\d:,]+)\]\[[\w.]+\]\[INFO\] - \t#(\d+) : ", re.MULTILINE
+)
 # The sweep callback's closing line, logged once every job has ended.
-SWEEP_END = re.compile(r"^\[([\d-]+ [\d:,]+)\]\[HYDRA\] \d+ runs in ", re.MULTILINE)
+SWEEP_END = re.compile(
+    r"^\[([\d-]+ [\d:,]+)\]\[[\w.]+\]\[INFO\] - \d+ runs in ", re.MULTILINE
+)
 
 
 def run_fakegen(args: list[str], workdir: Path) -> tuple[float, str]:
