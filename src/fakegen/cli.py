@@ -15,6 +15,8 @@ import hydra
 import yaml
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
@@ -75,6 +77,26 @@ def override_sections() -> dict[str, tuple[str, ...]]:
         "verifier": tuple(f.name for f in fields(VerifierOptions)),
         "tracker": ("kind", *TRACKER_OPTIONS),
     }
+
+
+def check_objective_argument(arguments: list[str]) -> None:
+    """Check an ``objective=NAME`` override once, before the jobs of a sweep.
+
+    Every job checks its objective too, but a job that fails there writes no
+    results.json. Hydra's parser reads the value, so ``objective=7`` is the
+    number 7 here as in the job; a sweep over several objectives is left to
+    the jobs.
+    """
+    for argument in arguments:
+        if argument.lstrip("+").partition("=")[0] != "objective":
+            continue
+        try:
+            override = OverridesParser.create().parse_override(argument)
+        except HydraException:
+            # Hydra reports a malformed override itself.
+            continue
+        if not override.is_sweep_override():
+            check_objective(override.value())
 
 
 def top_level_names() -> tuple[str, ...]:
@@ -241,11 +263,7 @@ def main() -> None:
         check_override_keys(
             sys.argv[1:], override_sections(), top_level=top_level_names()
         )
-        for argument in sys.argv[1:]:
-            # A single objective is checked once here rather than in every job.
-            key, _, value = argument.lstrip("+").partition("=")
-            if key == "objective" and "," not in value and value != "null":
-                check_objective(value)
+        check_objective_argument(sys.argv[1:])
         check_plugins(sys.argv[1:], register_experiments())
     except ConfigError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
