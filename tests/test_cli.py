@@ -10,7 +10,6 @@ import pytest
 
 from conftest import REPO, load_results, run_command
 from fakegen import cli
-from fakegen.checks import check_override_keys
 from fakegen.errors import ConfigError
 from fakegen.objective import FIXED_METRICS
 
@@ -221,43 +220,6 @@ def test_run_name_in_sweep_ends_with_job(job, expected):
     assert cli.run_name({"constraint": "xor", "model": "tree"}, 4, job=job) == expected
 
 
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        (
-            ["generator.nosie=0.1"],
-            "generator.nosie is not a known key. Did you mean generator.noise?",
-        ),
-        (
-            ["model=tree", "verifier.test_row=100,200"],
-            "verifier.test_row is not a known key. Did you mean verifier.test_rows?",
-        ),
-        (
-            ["tracker.projct=demo"],
-            "tracker.projct is not a known key. Did you mean tracker.project?",
-        ),
-    ],
-    ids=["generator", "swept-verifier-key", "tracker"],
-)
-def test_check_override_keys_rejects_typo(arguments, message):
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        check_override_keys(arguments, cli.override_sections())
-
-
-@pytest.mark.parametrize(
-    "arguments",
-    [
-        ["generator.columns.age.low=3", "constraint.constraints.rule.value=2"],
-        ["+generator.extra=1", "~generator.noise", "++tracker.new=2"],
-        ["model.C=2.0", "hydra.run.dir=out", "model=tree", "-m", "--help"],
-        ["encoder.scaling=none", "verifier.constraints.rule.learned=0.9"],
-    ],
-    ids=["nested-keys", "add-and-delete", "other-sections", "known-keys"],
-)
-def test_check_override_keys_passes_valid_overrides(arguments):
-    check_override_keys(arguments, cli.override_sections())
-
-
 def test_mistyped_override_gives_one_line(fakegen, tmp_path):
     completed = fakegen("generator.nosie=0.1")
 
@@ -289,11 +251,3 @@ def test_command_rejects_before_hydra(fakegen, tmp_path, arguments, message):
     assert len(completed.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "sweep").exists()
     assert not (tmp_path / "run").exists()
-
-
-def test_check_override_keys_passes_group_choices():
-    check_override_keys(
-        ["model=tree", "seed=3", "experiment=noise", "hydra/launcher=joblib"],
-        cli.override_sections(),
-        top_level=cli.top_level_names(),
-    )

@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 import warnings
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,11 @@ import hydra
 import yaml
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from fakegen.arguments import check_arguments
 from fakegen.callbacks import failed_runs
-from fakegen.checks import (
-    CONSTRAINT_KEYS,
-    GENERATOR_KEYS,
-    TOP_LEVEL_KEYS,
-    check_override_keys,
-)
-from fakegen.encoder import EncoderOptions
 from fakegen.errors import ConfigError, FakegenError
 from fakegen.extras import check_plugins
 from fakegen.interrupts import exit_status, stop_on_terminate
@@ -36,8 +27,6 @@ from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
 from fakegen.results import RESULTS_NAME, read_results
 from fakegen.table import show_run_table
-from fakegen.tracking import TRACKER_OPTIONS
-from fakegen.verifier.options import VerifierOptions
 
 log = logging.getLogger(__name__)
 
@@ -65,44 +54,6 @@ def register_experiments() -> dict[str, Any]:
         store.store(group="experiment", name=path.stem, node=node, package="_global_")
         defaults[path.stem] = OmegaConf.to_container(node).get("defaults", [])
     return defaults
-
-
-def override_sections() -> dict[str, tuple[str, ...]]:
-    """Return the known keys of each config section whose keys are fixed."""
-    generator = (key for keys in GENERATOR_KEYS.values() for key in keys)
-    return {
-        "generator": tuple(dict.fromkeys(generator)),
-        "constraint": CONSTRAINT_KEYS,
-        "encoder": tuple(f.name for f in fields(EncoderOptions)),
-        "verifier": tuple(f.name for f in fields(VerifierOptions)),
-        "tracker": ("kind", *TRACKER_OPTIONS),
-    }
-
-
-def check_objective_argument(arguments: list[str]) -> None:
-    """Check an ``objective=NAME`` override once, before the jobs of a sweep.
-
-    Every job checks its objective too, but a job that fails there writes no
-    results.json. Hydra's parser reads the value, so ``objective=7`` is the
-    number 7 here as in the job; a sweep over several objectives is left to
-    the jobs.
-    """
-    for argument in arguments:
-        if argument.lstrip("+").partition("=")[0] != "objective":
-            continue
-        try:
-            override = OverridesParser.create().parse_override(argument)
-        except HydraException:
-            # Hydra reports a malformed override itself.
-            continue
-        if not override.is_sweep_override():
-            check_objective(override.value())
-
-
-def top_level_names() -> tuple[str, ...]:
-    """Return the keys and config groups that a plain override may name."""
-    groups = sorted(path.name for path in config_dir().iterdir() if path.is_dir())
-    return tuple(dict.fromkeys((*TOP_LEVEL_KEYS, *groups, "experiment", "hydra")))
 
 
 def run_name(choices: dict[str, str], seed: object, *, job: int | None = None) -> str:
@@ -260,10 +211,7 @@ def main() -> None:
     """Entry point of the ``fakegen`` console script."""
     stop_on_terminate()
     try:
-        check_override_keys(
-            sys.argv[1:], override_sections(), top_level=top_level_names()
-        )
-        check_objective_argument(sys.argv[1:])
+        check_arguments(sys.argv[1:])
         check_plugins(sys.argv[1:], register_experiments())
     except ConfigError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
