@@ -33,6 +33,12 @@ CASES = [
         id="table-beyond-memory",
     ),
     pytest.param(
+        ['+verifier.constraints.c={type: threshold, column: age, op: ">=", value: 30}'],
+        "verifier.constraints is set (c), but it applies to generator=file runs; "
+        "declare the constraints of a synthetic table under constraint.constraints.",
+        id="file-constraints-on-synthetic-table",
+    ),
+    pytest.param(
         ["generator.workers=0"],
         "generator.workers is 0; give a number of threads of 1 or more, or null "
         "to use every core.",

@@ -392,3 +392,34 @@ def test_write_table_reports_progress_within_csv_chunk(tmp_path, monkeypatch):
     assert seen == [400, 800, 1000, 1300]
     whole = pd.concat(chunks, ignore_index=True).to_csv(index=False)
     assert (tmp_path / "t.csv").read_text() == whole
+
+
+def test_generate_rejects_sweep(tmp_path):
+    completed = generate("-m", "seed=0,1", "output=e.csv", cwd=tmp_path)
+
+    assert completed.returncode == 1
+    assert completed.stderr.splitlines() == [
+        "[ERROR] -m starts a sweep, whose jobs would all write the same output "
+        "file; run fakegen-generate once per table, each with its own "
+        "output=PATH."
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_chunk_beyond_address_limit_rejected(tmp_path):
+    # A 3 GB address space holds the libraries, not a 100,000,000-row chunk.
+    command = (
+        f"ulimit -v 3000000 && exec {GENERATE} generator.rows=200000000 "
+        "chunk_rows=100000000 output=big.parquet"
+    )
+
+    completed = subprocess.run(
+        ["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True
+    )
+
+    assert completed.returncode == 1
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1
+    assert "chunk_rows is 100000000; a table of 14 columns needs up to " in errors[0]
+    assert errors[0].endswith("Lower chunk_rows; the file can still hold every row.")
+    assert list(tmp_path.iterdir()) == []

@@ -39,6 +39,7 @@ from fakegen.generator import (
     make_generator,
 )
 from fakegen.interrupts import exit_status, stop_on_terminate
+from fakegen.memory import check_table_fits
 from fakegen.paths import config_dir
 
 log = logging.getLogger(__name__)
@@ -218,6 +219,14 @@ def export(cfg: Mapping[str, Any]) -> int:
     output_format(path)
     check_output_path(path)
     generator = make_generator(generator_cfg, cfg.get("constraint") or {})
+    # One chunk is in memory at a time: its columns, the label and perhaps the
+    # label before noise.
+    check_table_fits(
+        min(rows, chunk_rows),
+        len(generator.columns) + 2,
+        key="chunk_rows" if chunk_rows < rows else "generator.rows",
+        advice="Lower chunk_rows; the file can still hold every row.",
+    )
     chunks = iter_chunks(
         generator, rows, chunk_rows=chunk_rows, seed=seed, clean_label=clean_label
     )
@@ -264,10 +273,21 @@ def run(cfg: DictConfig) -> None:
             raise
         log.error("%s", exc)
         sys.exit(1)
+    except MemoryError as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        # write_table has removed its partial file on the way out.
+        log.error(
+            "Ran out of memory (%s); lower chunk_rows (now %s), since one chunk is "
+            "in memory at a time.",
+            exc,
+            cfg.get("chunk_rows"),
+        )
+        sys.exit(1)
 
 
 def check_groups(arguments: list[str]) -> None:
-    """Raise ConfigError for an override of a group only ``fakegen`` reads.
+    """Raise ConfigError for a sweep or an override of a group only fakegen reads.
 
     Hydra would advise adding such an override with a plus sign, which this
     command then rejects as an unknown key.
@@ -275,6 +295,12 @@ def check_groups(arguments: list[str]) -> None:
     read = {"constraint", "generator"}
     others = sorted(p.name for p in config_dir().iterdir() if p.is_dir())
     for argument in arguments:
+        if argument in ("-m", "--multirun"):
+            raise ConfigError(
+                f"{argument} starts a sweep, whose jobs would all write the same "
+                "output file; run fakegen-generate once per table, each with its "
+                "own output=PATH."
+            )
         if argument.startswith("-"):
             continue
         key = argument.lstrip("+~").partition("=")[0].split(".", 1)[0]

@@ -54,8 +54,19 @@ def address_space_left() -> int | None:
     return limit
 
 
-def check_table_fits(rows: int, columns: int) -> None:
+FAKEGEN_ADVICE = (
+    "Use fewer rows, or fakegen-generate, which writes a large table to a file "
+    "in chunks."
+)
+
+
+def check_table_fits(
+    rows: int, columns: int, *, key: str = "generator.rows", advice: str = ""
+) -> None:
     """Raise ConfigError when a table of ``rows`` x ``columns`` exceeds free memory.
+
+    ``key`` names the setting that chose ``rows``, and ``advice`` replaces the
+    default fix, which suits the fakegen command.
 
     Encoding and training need more than the table, so a run can still run
     out of memory after this check passes. The check stops only the requests
@@ -67,8 +78,7 @@ def check_table_fits(rows: int, columns: int) -> None:
     if available is None or needed <= available:
         return
     raise ConfigError(
-        f"generator.rows is {rows}; a table of {columns} columns needs up to "
+        f"{key} is {rows}; a table of {columns} columns needs up to "
         f"{needed / GIB:.1f} GiB, and {available / GIB:.1f} GiB of memory is "
-        "available to this process. Use fewer rows, or fakegen-generate, which "
-        "writes a large table to a file in chunks."
+        f"available to this process. {advice or FAKEGEN_ADVICE}"
     )

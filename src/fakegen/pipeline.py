@@ -202,6 +202,13 @@ def make_plan(
     if kind == "file":
         check_file_config(generator_cfg, config.get("constraint") or {})
     if kind == "synthetic":
+        if options.constraints:
+            names = ", ".join(map(str, options.constraints))
+            raise ConfigError(
+                f"verifier.constraints is set ({names}), but it applies to "
+                "generator=file runs; declare the constraints of a synthetic "
+                "table under constraint.constraints."
+            )
         plan.rows = _check_rows(generator_cfg.get("rows"))
         plan.generator = make_generator(generator_cfg, config.get("constraint") or {})
         # The columns and the label.
