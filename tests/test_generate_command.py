@@ -423,3 +423,19 @@ def test_generate_chunk_beyond_address_limit_rejected(tmp_path):
     assert "chunk_rows is 100000000; a table of 14 columns needs up to " in errors[0]
     assert errors[0].endswith("Lower chunk_rows; the file can still hold every row.")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [GENERATE, GENERATE.with_name("fakegen")])
+def test_help_into_closed_pipe_without_traceback(tmp_path, command):
+    # The reader closes the pipe before the command writes, as `| head` can.
+    process = subprocess.Popen(
+        [str(command), "--help"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+
+    assert b"Traceback" not in stderr
+    assert b"BrokenPipeError" not in stderr

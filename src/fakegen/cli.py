@@ -21,7 +21,7 @@ from fakegen.arguments import check_arguments
 from fakegen.callbacks import failed_runs
 from fakegen.errors import ConfigError, FakegenError
 from fakegen.extras import check_plugins
-from fakegen.interrupts import exit_status, stop_on_terminate
+from fakegen.interrupts import exit_on_closed_pipe, exit_status, stop_on_terminate
 from fakegen.objective import check_objective, objective_value
 from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
@@ -225,6 +225,8 @@ def main() -> None:
     )(run)
     try:
         hydra_main()
+    except BrokenPipeError:
+        exit_on_closed_pipe()
     except KeyboardInterrupt as interrupt:
         # Every run that finished kept its results.json, and a run cut short in
         # this process wrote status failed, so a traceback would add nothing.

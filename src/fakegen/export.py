@@ -38,7 +38,7 @@ from fakegen.generator import (
     SyntheticGenerator,
     make_generator,
 )
-from fakegen.interrupts import exit_status, stop_on_terminate
+from fakegen.interrupts import exit_on_closed_pipe, exit_status, stop_on_terminate
 from fakegen.memory import check_table_fits
 from fakegen.paths import config_dir
 
@@ -327,6 +327,8 @@ def main() -> None:
         hydra.main(
             config_path=str(config_dir()), config_name="generate", version_base="1.3"
         )(run)()
+    except BrokenPipeError:
+        exit_on_closed_pipe()
     except KeyboardInterrupt as interrupt:
         # write_table removes its partial file on the way out, and any file
         # already at the output path is left as it was.

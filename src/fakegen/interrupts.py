@@ -1,9 +1,11 @@
-"""Make SIGTERM end a command the way Ctrl-C does."""
+"""End a command cleanly on SIGTERM, as on Ctrl-C, and on a closed output pipe."""
 
 from __future__ import annotations
 
+import os
 import signal
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 
 class Terminated(KeyboardInterrupt):
@@ -14,6 +16,18 @@ def exit_status(interrupt: KeyboardInterrupt) -> int:
     """Return the shell's exit status for a process the signal ended: 128 + number."""
     number = signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT
     return 128 + number
+
+
+def exit_on_closed_pipe() -> NoReturn:
+    """End the command quietly after its reader closed standard output.
+
+    ``fakegen --help | head`` closes the pipe early. Python flushes standard
+    output again at exit, so it goes to /dev/null first, as the Python
+    documentation on SIGPIPE advises.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
