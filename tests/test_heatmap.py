@@ -9,6 +9,7 @@ import pytest
 
 from fakegen.heatmap import (
     MAX_MODEL_COLUMNS,
+    cell_texts,
     model_columns,
     parse_overrides,
     plot_heatmap,
@@ -216,3 +217,18 @@ def test_runs_per_cell_one_run_is_singular(tmp_path):
 )
 def test_parse_overrides_reads_keys_and_values(text, expected):
     assert parse_overrides(text) == expected
+
+
+def test_cell_text_counts_runs_not_completed(tmp_path):
+    write_run(tmp_path / "0", ["seed=0"])
+    write_run(tmp_path / "1", ["seed=1"], status="failed")
+    # A job folder with no results.json is missing, not failed.
+    (tmp_path / "2" / ".hydra").mkdir(parents=True)
+    runs = collect_runs(tmp_path)
+    runs.loc[runs["run"] == "2", ["constraint", "model"]] = ["range", "tree"]
+
+    scores, done, failed = score_grid(runs)
+
+    assert cell_texts(scores, done, failed).loc["range", "tree"] == (
+        "1.00\n2 not completed"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -220,7 +221,11 @@ def plot_heatmap(runs: pd.DataFrame, path: Path) -> Path:
     axes.set_yticks(range(n_rows), labels=list(scores.index))
     axes.set_xlabel("model")
     axes.set_ylabel("constraint")
-    axes.set_title(f"{title}\n{runs_per_cell(done, pooled=pooled)}", fontsize=9)
+    # About 12 characters of 9-point text fit in an inch of the figure.
+    subtitle = textwrap.fill(
+        runs_per_cell(done, pooled=pooled), int(figure.get_figwidth() * 12)
+    )
+    axes.set_title(f"{title}\n{subtitle}", fontsize=9)
     figure.colorbar(image, ax=axes, label="score" if values == "score" else values)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
@@ -280,9 +285,11 @@ def cell_texts(
 
 
 def _cell_text(score: float, done: int, failed: int) -> str:
+    # Failed, missing and unreadable runs alike did not complete.
+    note = f"{failed} not completed"
     if not np.isnan(score):
-        return f"{score:.2f}\n{failed} failed" if failed else f"{score:.2f}"
+        return f"{score:.2f}\n{note}" if failed else f"{score:.2f}"
     if not done:
-        return f"{failed} failed" if failed else "no run"
+        return note if failed else "no run"
     # The cell's runs completed but recorded nothing to average.
-    return f"no verdicts\n{failed} failed" if failed else "no verdicts"
+    return f"no verdicts\n{note}" if failed else "no verdicts"
