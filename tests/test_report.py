@@ -413,3 +413,15 @@ def test_report_unwritable_folder_exits_two(sweep_copy):
         "make the folder and its summary files writable, then run fakegen-report "
         "again" in completed.stderr
     )
+
+
+@pytest.mark.slow
+def test_report_missing_run_takes_planned_overrides(sweep_copy, rows_noise_sweep):
+    shutil.rmtree(sweep_copy / "2" / ".hydra")
+    (sweep_copy / "2" / "results.json").unlink()
+
+    runs = collect_runs(sweep_copy)
+
+    finished = read_csv(rows_noise_sweep / "summary.csv")
+    assert runs["status"].tolist()[2] == "missing"
+    assert runs["overrides"].tolist()[2] == finished[2]["overrides"]

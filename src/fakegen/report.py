@@ -134,8 +134,13 @@ def collect_runs(sweep_dir: Path | str, *, since: float | None = None) -> pd.Dat
             f"sweep directory {str(sweep_dir)!r} contains no run (no {RESULTS_NAME} "
             "and no .hydra folder below it); give the folder of a multirun."
         )
+    planned = planned_jobs(sweep_dir) or {}
     rows = [_run_row(sweep_dir, run_dir) for run_dir in run_dirs]
-    rows += _not_started_rows(sweep_dir)
+    for row in rows:
+        # A job folder that lost .hydra/ and results.json keeps its plan's overrides.
+        if not row["overrides"]:
+            row["overrides"] = planned.get(row["run"], "")
+    rows += _not_started_rows(sweep_dir, planned)
     frame = pd.DataFrame(rows)
     leading = list(BASE_COLUMNS)
     trailing = sorted(column for column in frame if column not in BASE_COLUMNS)
@@ -144,9 +149,8 @@ def collect_runs(sweep_dir: Path | str, *, since: float | None = None) -> pd.Dat
     return frame.reindex(columns=leading + trailing)
 
 
-def _not_started_rows(sweep_dir: Path) -> list[dict[str, Any]]:
-    """Return a row for each planned job of the sweep that has no folder."""
-    planned = planned_jobs(sweep_dir) or {}
+def _not_started_rows(sweep_dir: Path, planned: dict[str, str]) -> list[dict[str, Any]]:
+    """Return a row for each ``planned`` job of the sweep that has no folder."""
     return [
         {
             "run": name,
