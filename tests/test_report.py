@@ -173,6 +173,8 @@ def test_report_broken_results_file_is_unreadable_row(sweep_copy):
 def test_report_learning_curves_and_noise_sections(rows_noise_sweep):
     markdown = (rows_noise_sweep / "summary.md").read_text(encoding="utf-8")
 
+    title = f"# Sweep summary: {rows_noise_sweep.parent.name}/sweep\n"
+    assert markdown.startswith(title)
     assert "## Rows needed to reach learned" in markdown
     assert "## Accuracy against the noise ceiling, and rule agreement" in markdown
     assert (

@@ -303,7 +303,9 @@ def summary_markdown(summary: SweepSummary, sections: list[str]) -> str:
     """Return the summary.md text: counts, the run table and extra sections."""
     runs = summary.runs
     lines = [
-        f"# Sweep summary: {summary.sweep_dir.name}",
+        # Hydra's default sweep folder is multirun/DATE/TIME, so the last two
+        # parts name the sweep, as they name its W&B group.
+        f"# Sweep summary: {'/'.join(summary.sweep_dir.resolve().parts[-2:])}",
         "",
         summary.describe() + ".",
         "",
