@@ -448,3 +448,31 @@ def test_test_file_table_mistakes_named(tmp_path, penguins, entry, error, messag
 
     with pytest.raises(error, match=re.escape(message)):
         load_file_data(cfg)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"label": "specie"},
+            "generator.label is 'specie', but the training file has no such "
+            "column. Did you mean species?",
+        ),
+        (
+            {"label": "species", "positive": "Adelei"},
+            "generator.positive is 'Adelei', but label column 'species' never "
+            "takes it. Did you mean Adelie?",
+        ),
+        (
+            {"label": "species", "drop": ["islnd"]},
+            "generator.drop names 'islnd', which the training file lacks. Did you "
+            "mean island? Its columns are ",
+        ),
+    ],
+    ids=["label", "positive", "drop"],
+)
+def test_file_setting_typo_suggests_closest(tmp_path, penguins, changes, message):
+    penguins.to_csv(tmp_path / "train.csv", index=False)
+
+    with pytest.raises((ConfigError, DataFileError), match=re.escape(message)):
+        load_file_data({"train": str(tmp_path / "train.csv"), **changes})

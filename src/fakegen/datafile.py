@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from hydra.utils import to_absolute_path
 
-from fakegen.checks import check_keys
+from fakegen.checks import check_keys, suggestion
 from fakegen.csvtail import warn_short_last_row
 from fakegen.errors import ConfigError, DataFileError
 from fakegen.generator import Dataset
@@ -388,9 +388,11 @@ def _check_two_classes(y: np.ndarray, classes: list[Any], *, path: str, label: s
 
 def _feature_columns(frame: pd.DataFrame, label: str, drop: list[str]) -> list[str]:
     if label not in frame.columns:
+        columns = list(map(str, frame.columns))
         raise DataFileError(
             f"generator.label is {label!r}, but the training file has no such "
-            f"column; its columns are {', '.join(map(str, frame.columns))}."
+            f"column. {suggestion(label, columns)}Its columns are "
+            f"{', '.join(columns)}."
         )
     if label in drop:
         raise ConfigError(
@@ -399,8 +401,10 @@ def _feature_columns(frame: pd.DataFrame, label: str, drop: list[str]) -> list[s
         )
     unknown = [c for c in drop if c not in frame.columns]
     if unknown:
+        columns = list(map(str, frame.columns))
         raise ConfigError(
-            f"generator.drop names {unknown[0]!r}, which the training file lacks."
+            f"generator.drop names {unknown[0]!r}, which the training file lacks. "
+            f"{suggestion(unknown[0], columns)}Its columns are {', '.join(columns)}."
         )
     features = [c for c in frame.columns if c != label and c not in drop]
     if not features:
@@ -438,9 +442,11 @@ def _to_dataset(frame, label, features, positive, key, classes=None):
         # With no label left at all, the check for two classes gives the cause.
         matched = (raw.astype(str) == str(positive)).any()
         if classes is None and len(raw) and not matched:
+            values = sorted(raw.astype(str).unique())
             raise ConfigError(
                 f"generator.positive is {positive!r}, but label column {label!r} "
-                f"never takes it; its values are {sorted(raw.astype(str).unique())}."
+                f"never takes it. {suggestion(positive, values)}Its values are "
+                f"{values}."
             )
         y = (raw.astype(str) == str(positive)).to_numpy().astype(np.int64)
         classes = [f"not {positive}", str(positive)]
