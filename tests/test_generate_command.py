@@ -439,3 +439,20 @@ def test_help_into_closed_pipe_without_traceback(tmp_path, command):
 
     assert b"Traceback" not in stderr
     assert b"BrokenPipeError" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("generator.nosie=1", "generator.nosie is not a known key. Did you mean "),
+        ("sed=1", "sed is not a known key. Did you mean seed?"),
+    ],
+    ids=["generator-key", "top-level-key"],
+)
+def test_generate_typo_gets_suggestion(tmp_path, argument, message):
+    completed = generate(argument, cwd=tmp_path)
+
+    assert completed.returncode == 1
+    assert len(completed.stderr.splitlines()) == 1
+    assert completed.stderr.startswith(f"[ERROR] {message}")
+    assert list(tmp_path.iterdir()) == []

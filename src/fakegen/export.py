@@ -30,7 +30,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from fakegen.checks import CONSTRAINT_KEYS, GENERATOR_KEYS, check_keys
+from fakegen.checks import (
+    CONSTRAINT_KEYS,
+    GENERATOR_KEYS,
+    check_keys,
+    check_override_keys,
+)
 from fakegen.errors import ConfigError, FakegenError
 from fakegen.generator import (
     CLEAN_LABEL,
@@ -286,8 +291,8 @@ def run(cfg: DictConfig) -> None:
         sys.exit(1)
 
 
-def check_groups(arguments: list[str]) -> None:
-    """Raise ConfigError for a sweep or an override of a group only fakegen reads.
+def check_generate_arguments(arguments: list[str]) -> None:
+    """Raise ConfigError for a sweep, a group only fakegen reads, or a typo.
 
     Hydra would advise adding such an override with a plus sign, which this
     command then rejects as an unknown key.
@@ -310,13 +315,20 @@ def check_groups(arguments: list[str]) -> None:
                 "reads; fakegen-generate reads constraint and generator. Remove "
                 "it."
             )
+    # Plain typos, such as generator.nosie=1 or sed=1, as the fakegen command
+    # checks them.
+    sections = {
+        "generator": GENERATOR_KEYS["synthetic"],
+        "constraint": CONSTRAINT_KEYS,
+    }
+    check_override_keys(arguments, sections, top_level=(*GENERATE_KEYS, "hydra"))
 
 
 def main() -> None:
     """Entry point of the ``fakegen-generate`` console script."""
     stop_on_terminate()
     try:
-        check_groups(sys.argv[1:])
+        check_generate_arguments(sys.argv[1:])
     except ConfigError as exc:
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
