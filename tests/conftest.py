@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -59,6 +60,16 @@ def fakegen(tmp_path) -> Callable[..., subprocess.CompletedProcess]:
         return run_command([*args, *directories], cwd=cwd or tmp_path, env=env)
 
     return run
+
+
+def run_with_address_limit(
+    args: list[str], *, cwd: Path
+) -> subprocess.CompletedProcess:
+    """Run ``args`` with a 3 GB address space, enough for the libraries only."""
+    command = f"ulimit -v 3000000 && exec {shlex.join(map(str, args))}"
+    return subprocess.run(
+        ["bash", "-c", command], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture

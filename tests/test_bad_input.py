@@ -8,7 +8,13 @@ import subprocess
 
 import pytest
 
-from conftest import FAKEGEN, interrupt_once, load_results, run_command
+from conftest import (
+    FAKEGEN,
+    interrupt_once,
+    load_results,
+    run_command,
+    run_with_address_limit,
+)
 
 CASES = [
     pytest.param(
@@ -252,23 +258,16 @@ def test_unwritable_run_folder_fails_before_work(tmp_path, immutable_folder):
     assert "Generated rows" not in completed.stderr
 
 
-def run_with_address_limit(tmp_path, rows: int) -> subprocess.CompletedProcess:
-    """Run fakegen with a 3 GB address space, enough for the libraries only."""
-    command = (
-        f"ulimit -v 3000000 && exec {FAKEGEN} generator.rows={rows} "
-        f"tracker=none hydra.run.dir={tmp_path / 'run'}"
-    )
-    return subprocess.run(
-        ["bash", "-c", command],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def run_rows_with_address_limit(tmp_path, rows: int) -> subprocess.CompletedProcess:
+    """Run fakegen on ``rows`` rows with the address-space limit of conftest."""
+    args = [FAKEGEN, f"generator.rows={rows}", "tracker=none"]
+    return run_with_address_limit(
+        [*args, f"hydra.run.dir={tmp_path / 'run'}"], cwd=tmp_path
     )
 
 
 def test_table_beyond_address_limit_rejected(tmp_path):
-    completed = run_with_address_limit(tmp_path, 200_000_000)
+    completed = run_rows_with_address_limit(tmp_path, 200_000_000)
 
     assert completed.returncode == 1
     errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
@@ -282,7 +281,7 @@ def test_table_beyond_address_limit_rejected(tmp_path):
 
 def test_out_of_memory_gives_one_line(tmp_path):
     # The table alone fits in what the limit leaves, its copies do not.
-    completed = run_with_address_limit(tmp_path, 15_000_000)
+    completed = run_rows_with_address_limit(tmp_path, 15_000_000)
 
     assert completed.returncode == 1
     assert "Traceback" not in completed.stderr

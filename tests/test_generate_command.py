@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import interrupt_once, load_results
+from conftest import interrupt_once, load_results, run_with_address_limit
 from fakegen import export
 
 PRESETS = sorted(
@@ -407,15 +407,10 @@ def test_generate_rejects_sweep(tmp_path):
 
 
 def test_generate_chunk_beyond_address_limit_rejected(tmp_path):
-    # A 3 GB address space holds the libraries, not a 100,000,000-row chunk.
-    command = (
-        f"ulimit -v 3000000 && exec {GENERATE} generator.rows=200000000 "
-        "chunk_rows=100000000 output=big.parquet"
-    )
+    # A 3 GB address space has room for the libraries, not a 100,000,000-row chunk.
+    args = [GENERATE, "generator.rows=200000000", "chunk_rows=100000000"]
 
-    completed = subprocess.run(
-        ["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True
-    )
+    completed = run_with_address_limit([*args, "output=big.parquet"], cwd=tmp_path)
 
     assert completed.returncode == 1
     errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]

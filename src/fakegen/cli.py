@@ -21,7 +21,12 @@ from fakegen.arguments import check_arguments
 from fakegen.callbacks import failed_runs
 from fakegen.errors import ConfigError, FakegenError
 from fakegen.extras import check_plugins
-from fakegen.interrupts import exit_on_closed_pipe, exit_status, stop_on_terminate
+from fakegen.interrupts import (
+    exit_on_closed_pipe,
+    exit_on_early_error,
+    exit_status,
+    stop_on_terminate,
+)
 from fakegen.objective import check_objective, objective_value
 from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
@@ -214,12 +219,7 @@ def main() -> None:
         check_arguments(sys.argv[1:])
         check_plugins(sys.argv[1:], register_experiments())
     except ConfigError as exc:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
-            raise
-        # Hydra has not configured logging yet, so set up a plain stderr handler.
-        logging.basicConfig(format="%(levelname)s %(message)s")
-        log.error("%s", exc)
-        sys.exit(1)
+        exit_on_early_error(exc, log_format="%(levelname)s %(message)s")
     hydra_main = hydra.main(
         config_path=str(config_dir()), config_name="config", version_base="1.3"
     )(run)

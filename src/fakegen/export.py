@@ -43,7 +43,12 @@ from fakegen.generator import (
     SyntheticGenerator,
     make_generator,
 )
-from fakegen.interrupts import exit_on_closed_pipe, exit_status, stop_on_terminate
+from fakegen.interrupts import (
+    exit_on_closed_pipe,
+    exit_on_early_error,
+    exit_status,
+    stop_on_terminate,
+)
 from fakegen.memory import check_table_fits
 from fakegen.paths import config_dir
 
@@ -330,11 +335,7 @@ def main() -> None:
     try:
         check_generate_arguments(sys.argv[1:])
     except ConfigError as exc:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
-            raise
-        logging.basicConfig(format="[%(levelname)s] %(message)s")
-        log.error("%s", exc)
-        sys.exit(1)
+        exit_on_early_error(exc, log_format="[%(levelname)s] %(message)s")
     try:
         hydra.main(
             config_path=str(config_dir()), config_name="generate", version_base="1.3"

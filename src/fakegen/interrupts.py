@@ -1,7 +1,8 @@
-"""End a command cleanly on SIGTERM, as on Ctrl-C, and on a closed output pipe."""
+"""End a command cleanly on SIGTERM, a closed output pipe or an early error."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -27,6 +28,19 @@ def exit_on_closed_pipe() -> NoReturn:
     """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)
+
+
+def exit_on_early_error(error: Exception, *, log_format: str) -> NoReturn:
+    """End the command with one log line for an error found before Hydra starts.
+
+    Hydra has not configured logging yet, so a plain stderr handler writes the
+    line. With HYDRA_FULL_ERROR=1 the error propagates with its traceback.
+    """
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        raise error
+    logging.basicConfig(format=log_format)
+    logging.getLogger(__name__).error("%s", error)
     sys.exit(1)
 
 
