@@ -6,7 +6,12 @@ import re
 
 import pytest
 
-from fakegen.arguments import check_arguments, override_sections, top_level_names
+from fakegen.arguments import (
+    check_arguments,
+    check_preset_arguments,
+    override_sections,
+    top_level_names,
+)
 from fakegen.checks import check_override_keys
 from fakegen.errors import ConfigError
 
@@ -74,3 +79,113 @@ def test_check_arguments_reads_objective_as_hydra(arguments, message):
 
 def test_check_arguments_leaves_objective_sweep_to_jobs():
     check_arguments(["-m", "objective=test/accuracy,test/nope"])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["model=tre"],
+            "model=tre names no option of the model group. Did you mean "
+            "model=tree? The options are extra_trees, forest,",
+        ),
+        (
+            ["+experiment=nois"],
+            "experiment=nois names no option of the experiment group. Did you "
+            "mean experiment=noise?",
+        ),
+        (
+            ["-m", "constraint=threshold,xorr"],
+            "constraint=xorr names no option of the constraint group. Did you "
+            "mean constraint=xor?",
+        ),
+        (
+            ["model.max_dept=3"],
+            "model.max_dept is not a key under model=logreg. Did you mean "
+            "model.max_iter? Keys of model: _target_, C, solver, max_iter, tol, "
+            "class_weight. To add a key the preset does not set, write "
+            "+model.max_dept=3.",
+        ),
+        (
+            ["+experiment=tune_xgboost", "model.learning_rat=0.1"],
+            "model.learning_rat is not a key under model=xgboost. Did you mean "
+            "model.learning_rate?",
+        ),
+        (
+            ["-m", "model=logreg,tree", "model.max_dept=3"],
+            "model.max_dept is not a key under model=logreg or model=tree. Did you "
+            "mean model.max_depth?",
+        ),
+        (
+            ["constraint.constraints.income_flor.value=1"],
+            "constraint.constraints.income_flor is not a key under "
+            "constraint=applicant. Did you mean constraint.constraints.income_floor? "
+            "Keys of constraint.constraints: working_age, income_floor, "
+            "served_city, contract_order.",
+        ),
+        (
+            ["constraint.constraints.income_floor.valeu=1"],
+            "Did you mean constraint.constraints.income_floor.value? Keys of "
+            "constraint.constraints.income_floor: type, column, op, value.",
+        ),
+        (
+            ["generator=file", "constraint.constraints.rule.type=range"],
+            "constraint.constraints.rule is not a key under constraint=none. Keys "
+            "of constraint.constraints: none. To add a key the preset does not "
+            "set, write +constraint.constraints.rule.type=range.",
+        ),
+        (
+            ["generator.columns.age.lo=3"],
+            "Did you mean generator.columns.age.low? Keys of generator.columns.age: "
+            "type, low, high.",
+        ),
+    ],
+    ids=[
+        "option-typo",
+        "experiment-typo",
+        "swept-option-typo",
+        "default-model-key",
+        "experiment-model-key",
+        "swept-models-pool-keys",
+        "constraint-name",
+        "constraint-entry-key",
+        "file-preset-sets-constraint-none",
+        "column-key",
+    ],
+)
+def test_check_preset_arguments_rejects_typo(arguments, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_preset_arguments(arguments)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["model=tree", "model.max_depth=3", "+model.max_dept=3"],
+        ["-m", "model=logreg,tree", "model.max_depth=3"],
+        ["-m", "model=glob(*)", "model.anything=3"],
+        ["-m", "+experiment=noise,penguins", "generator.label=species"],
+        ["generator=file,applicant", "constraint.constraints.income_floor.value=3"],
+        ["~model", "+model._target_=sklearn.svm.SVC", "model.C=2"],
+        ["constraint.constraints.served_city.values.0=Oslo", "model=null"],
+        ["constraint=expression", "constraint.expression=age > 3"],
+        ["hydra/launcher=joblib", "hydra.launcher.n_jobs=-1", "--multirun"],
+    ],
+    ids=[
+        "known-and-added-keys",
+        "key-of-one-swept-model",
+        "options-from-pattern",
+        "key-of-one-swept-experiment",
+        "key-of-one-swept-generator",
+        "deleted-group",
+        "list-item-and-null-option",
+        "expression-preset",
+        "hydra-keys",
+    ],
+)
+def test_check_preset_arguments_passes_valid(arguments):
+    check_preset_arguments(arguments)
+
+
+def test_check_arguments_skips_presets_with_extra_config_dir():
+    check_arguments(["--config-dir", "mine", "model=mine", "model.extra=1"])

@@ -240,8 +240,27 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
             "objective is 'test/acuracy', which no run records. Did you mean "
             "test/accuracy?",
         ),
+        (
+            ["model=tree", "model.max_dept=3"],
+            "model.max_dept is not a key under model=tree. Did you mean "
+            "model.max_depth?",
+        ),
+        (
+            ["-m", "model=logreg,tre"],
+            "model=tre names no option of the model group. Did you mean model=tree?",
+        ),
+        (
+            ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=0", "seed=0,1"],
+            "hydra.launcher.n_jobs is 0; give the number of jobs to run at once",
+        ),
     ],
-    ids=["top-level-typo", "objective-typo-in-sweep"],
+    ids=[
+        "top-level-typo",
+        "objective-typo-in-sweep",
+        "model-key-typo",
+        "swept-option-typo",
+        "no-launcher-jobs",
+    ],
 )
 def test_command_rejects_before_hydra(fakegen, tmp_path, arguments, message):
     completed = fakegen(*arguments)

@@ -8,27 +8,53 @@ the overrides first and end the command with one line instead.
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Any
 
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, ValueType
 from hydra.errors import HydraException
+from omegaconf import OmegaConf
 
 from fakegen.checks import (
     CONSTRAINT_KEYS,
     GENERATOR_KEYS,
     TOP_LEVEL_KEYS,
     check_override_keys,
+    suggestion,
 )
 from fakegen.encoder import EncoderOptions
+from fakegen.errors import ConfigError
 from fakegen.objective import check_objective
 from fakegen.paths import config_dir
+from fakegen.presets import (
+    default_choices,
+    find_missing_keys,
+    group_options,
+    preset_body,
+    preset_overrides,
+    root_body,
+)
 from fakegen.tracking import TRACKER_OPTIONS
 from fakegen.verifier.options import VerifierOptions
 
+# Options that add or replace config folders. The presets they bring are
+# unknown here, so the option and preset-key checks are skipped.
+SEARCH_PATH_OPTIONS = (
+    "--config-dir",
+    "-cd",
+    "--config-path",
+    "-cp",
+    "hydra.searchpath",
+)
+
 
 def check_arguments(arguments: list[str]) -> None:
-    """Raise ConfigError for a mistyped key or objective in ``arguments``."""
+    """Raise ConfigError for a mistyped key, option or objective in ``arguments``."""
     check_override_keys(arguments, override_sections(), top_level=top_level_names())
+    if not any(a.lstrip("+").startswith(SEARCH_PATH_OPTIONS) for a in arguments):
+        check_preset_arguments(arguments)
     check_objective_argument(arguments)
+    check_launcher_jobs(arguments)
 
 
 def override_sections() -> dict[str, tuple[str, ...]]:
@@ -67,3 +93,156 @@ def top_level_names() -> tuple[str, ...]:
     """Return the keys and config groups that a plain override may name."""
     groups = sorted(path.name for path in config_dir().iterdir() if path.is_dir())
     return tuple(dict.fromkeys((*TOP_LEVEL_KEYS, *groups, "experiment", "hydra")))
+
+
+def check_preset_arguments(arguments: list[str]) -> None:
+    """Check group options (``model=tre``) and keys below a group (``model.max_dept``).
+
+    A key is checked against every preset the command may pick for its
+    group: the options set or swept on the command line, else those an
+    experiment's defaults list sets, else config.yaml's, plus those a chosen
+    preset sets for another group (generator=file sets constraint=none).
+    Keys added with ``+`` or ``++`` are left to Hydra and the stages.
+    """
+    options = group_options()
+    on_command_line: dict[str, list[str] | None] = {}
+    keys: list[tuple[str, str]] = []
+    skipped = set()
+    for argument, override in _parse_overrides(arguments):
+        name = override.key_or_group
+        section = name.split(".", 1)[0]
+        if override.is_delete() or override.package is not None:
+            skipped.add(section)
+        elif name in options:
+            values = _option_values(override)
+            for value in values or ():
+                _check_option(name, value, options[name])
+            on_command_line[name] = values
+        elif "." in name and not (override.is_add() or override.is_force_add()):
+            keys.append((argument, name))
+    candidates = _candidate_options(on_command_line)
+    for argument, name in keys:
+        group, *path = name.split(".")
+        if group in skipped or candidates.get(group) is None:
+            continue
+        bodies = [
+            _composed_body(group, option, on_command_line)
+            for option in candidates[group]
+        ]
+        misses = find_missing_keys(bodies, path)
+        if misses:
+            _raise_missing_key(argument, group, candidates[group], misses)
+
+
+def check_launcher_jobs(arguments: list[str]) -> None:
+    """Reject ``hydra.launcher.n_jobs=0``, which joblib ends with a traceback."""
+    for _, override in _parse_overrides(arguments):
+        if override.key_or_group != "hydra.launcher.n_jobs":
+            continue
+        value = None if override.is_sweep_override() else override.value()
+        if value == 0 and not isinstance(value, bool):
+            raise ConfigError(
+                "hydra.launcher.n_jobs is 0; give the number of jobs to run at "
+                "once, such as 2, or -1 for one per core."
+            )
+
+
+def _parse_overrides(arguments: list[str]) -> list[tuple[str, Override]]:
+    parser = OverridesParser.create()
+    parsed = []
+    for argument in arguments:
+        if argument.startswith("-") or ("=" not in argument and argument[:1] != "~"):
+            continue
+        try:
+            parsed.append((argument, parser.parse_override(argument)))
+        except HydraException:
+            # Hydra reports a malformed override itself.
+            continue
+    return parsed
+
+
+def _option_values(override: Override) -> list[str] | None:
+    """Return the options an override picks, or None when a pattern picks them."""
+    if not override.is_sweep_override():
+        value = override.value()
+        return [] if value is None else [str(value)]
+    if override.value_type in (ValueType.CHOICE_SWEEP, ValueType.SIMPLE_CHOICE_SWEEP):
+        return list(override.sweep_string_iterator())
+    return None
+
+
+def _check_option(group: str, value: str, known: tuple[str, ...]) -> None:
+    if value in known:
+        return
+    hint = suggestion(value, known, prefix=f"{group}=")
+    raise ConfigError(
+        f"{group}={value} names no option of the {group} group. {hint}"
+        f"The options are {', '.join(known)}."
+    )
+
+
+def _candidate_options(on_command_line: dict[str, list[str] | None]) -> dict[str, Any]:
+    """Return the options each group may take, or None where that is unknown.
+
+    A later source replaces an earlier one for a group: config.yaml, then
+    the experiments, then the command line. A preset that sets another
+    group's option (generator=file sets constraint=none) replaces that
+    group's options when every option of its own group sets it.
+    """
+    defaults = default_choices()
+    candidates: dict[str, Any] = {group: [option] for group, option in defaults.items()}
+    experiments = on_command_line.get("experiment", [])
+    if experiments is None:
+        return {}
+    for group in {g for e in experiments for g in preset_overrides("experiment", e)}:
+        candidates[group] = [
+            preset_overrides("experiment", e).get(group, defaults.get(group))
+            for e in experiments
+        ]
+    candidates.update(on_command_line)
+    for group, chosen in list(candidates.items()):
+        settings = [preset_overrides(group, option) for option in chosen or ()]
+        for other in {g for setting in settings for g in setting}:
+            if other in on_command_line or candidates.get(other) is None:
+                continue
+            if all(other in setting for setting in settings):
+                candidates[other] = [setting[other] for setting in settings]
+            else:
+                candidates[other] += [s[other] for s in settings if other in s]
+    return {
+        group: None if chosen is None else [o for o in chosen if o is not None]
+        for group, chosen in candidates.items()
+    }
+
+
+def _composed_body(
+    group: str, option: str, on_command_line: dict[str, list[str] | None]
+) -> dict[str, Any]:
+    """Return a preset's keys merged with what config.yaml and experiments add."""
+    nodes = [preset_body(group, option)]
+    nodes.append(root_body().get(group) or {})
+    for experiment in on_command_line.get("experiment") or ():
+        nodes.append(preset_body("experiment", experiment).get(group) or {})
+    merged = OmegaConf.merge(*(n for n in nodes if isinstance(n, dict)))
+    return OmegaConf.to_container(merged, resolve=False)
+
+
+def _raise_missing_key(
+    argument: str,
+    group: str,
+    options: list[str],
+    misses: list[tuple[list[str], list[str]]],
+) -> None:
+    path = misses[0][0]
+    # Presets that miss the key at the same level pool their keys there.
+    present = [key for miss, keys in misses if miss == path for key in keys]
+    present = list(dict.fromkeys(present))
+    dotted = ".".join([group, *path])
+    parent = ".".join([group, *path[:-1]])
+    where = " or ".join(f"{group}={option}" for option in dict.fromkeys(options))
+    hint = suggestion(path[-1], present, prefix=f"{parent}.")
+    raise ConfigError(
+        f"{dotted} is not a key under {where}. {hint}Keys of {parent}: "
+        f"{', '.join(present) or 'none'}. To add a key the preset does not set, "
+        f"write +{argument}."
+    )

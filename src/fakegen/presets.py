@@ -1,0 +1,115 @@
+"""Options of the config groups and the keys their presets set, read from conf/.
+
+The checks that run before Hydra use them to reject a mistyped option
+(``model=tre``) or preset key (``model.max_dept=3``) with the closest match.
+Hydra lists every option for the first and advises adding the key with ``+``
+for the second, which would pass the typo on to the estimator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fakegen.paths import config_dir, experiments_dir
+
+
+@cache
+def group_options() -> dict[str, tuple[str, ...]]:
+    """Return the options of every config group, ``experiment`` included."""
+    options = {
+        path.name: tuple(sorted(file.stem for file in path.glob("*.yaml")))
+        for path in sorted(config_dir().iterdir())
+        if path.is_dir()
+    }
+    options["experiment"] = tuple(
+        sorted(file.stem for file in experiments_dir().glob("*.yaml"))
+    )
+    return options
+
+
+def preset_body(group: str, option: str) -> dict[str, Any]:
+    """Return the keys an option file sets, without its ``defaults`` list."""
+    folder = experiments_dir() if group == "experiment" else config_dir() / group
+    body = dict(_read_yaml(folder / f"{option}.yaml"))
+    body.pop("defaults", None)
+    return body
+
+
+def root_body() -> dict[str, Any]:
+    """Return the keys config.yaml itself sets, without its ``defaults`` list."""
+    body = dict(_read_yaml(config_dir() / "config.yaml"))
+    body.pop("defaults", None)
+    return body
+
+
+def default_choices() -> dict[str, str]:
+    """Return the option that config.yaml picks for each group."""
+    return overridden_groups(_read_yaml(config_dir() / "config.yaml"))
+
+
+def preset_overrides(group: str, option: str) -> dict[str, str]:
+    """Return the options that the defaults list of an option file overrides.
+
+    generator/file.yaml sets the constraint group to ``none``, and the
+    tune_xgboost experiment sets the model group to ``xgboost``.
+    """
+    folder = experiments_dir() if group == "experiment" else config_dir() / group
+    return overridden_groups(_read_yaml(folder / f"{option}.yaml"))
+
+
+def overridden_groups(document: dict[str, Any]) -> dict[str, str]:
+    """Return group to option for each entry of a file's ``defaults`` list.
+
+    Entries read ``model: logreg``, ``override /model: xgboost`` or
+    ``override /constraint@_global_.constraint: none``; Hydra's own groups
+    (``hydra/launcher``) are left out.
+    """
+    found = {}
+    for entry in document.get("defaults") or []:
+        if not isinstance(entry, dict):
+            continue
+        for key, option in entry.items():
+            group = str(key).removeprefix("override").strip().lstrip("/")
+            group = group.split("@", 1)[0]
+            if "/" not in group and isinstance(option, str):
+                found[group] = option
+    return found
+
+
+def find_missing_keys(
+    bodies: Iterable[dict[str, Any]], path: list[str]
+) -> list[tuple[list[str], list[str]]]:
+    """Return where ``path`` leaves each body in ``bodies``; empty if any has it.
+
+    Each entry is the path up to and including the first missing key, and
+    the keys present at that level. A path that reaches a value that is not
+    a mapping (a number, a list, null) counts as present, since Hydra may
+    accept it there. With no bodies, nothing counts as missing.
+    """
+    misses = []
+    for body in bodies:
+        node: Any = body
+        for depth, key in enumerate(path):
+            if not isinstance(node, dict):
+                return []
+            if key not in node:
+                misses.append((path[: depth + 1], list(map(str, node))))
+                break
+            node = node[key]
+        else:
+            return []
+    return misses
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    # An unreadable or odd file is left for Hydra to report in its own words.
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return document if isinstance(document, dict) else {}
