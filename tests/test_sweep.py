@@ -10,17 +10,19 @@ import matplotlib.image
 import pytest
 import yaml
 from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
+from omegaconf import OmegaConf, open_dict
 
 from conftest import load_results
 from fakegen.cli import register_experiments, sweep_group
 from fakegen.heatmap import score_grid
 from fakegen.paths import config_dir, experiments_dir
 from fakegen.report import collect_runs
+from fakegen.sweep_check import shared_config_error
 from wandb_files import run_record
 
 SMALL = ("generator.rows=1500", "verifier.test_rows=400", "verifier.suite_rows=300")
 FAILING_NOISE = "generator.noise is 0.7; it must lie in [0, 0.5)."
+UNRECORDED_OBJECTIVE = "objective=suite/nowhere/accuracy"
 
 
 def read_summary(sweep_dir) -> list[dict[str, str]]:
@@ -150,13 +152,15 @@ def test_sweep_rerun_failing_reports_failure(fakegen, tmp_path):
     assert fakegen("-m", "seed=0,1", "tracker=none", *SMALL).returncode == 0
     sweep_dir = tmp_path / "sweep"
 
-    broken = fakegen("-m", "seed=0,1", "tracker=none", "generator.noise=0.7", *SMALL)
+    # Each job fails only at its end, when the metric is missing, so the
+    # check of the shared settings lets the sweep start.
+    broken = fakegen("-m", "seed=0,1", "tracker=none", UNRECORDED_OBJECTIVE, *SMALL)
     output = broken.stdout + broken.stderr
 
     assert broken.returncode == 1, output
     rows = read_summary(sweep_dir)
     assert [row["status"] for row in rows] == ["failed", "failed"]
-    assert all("generator.noise=0.7" in row["overrides"] for row in rows)
+    assert all(UNRECORDED_OBJECTIVE in row["overrides"] for row in rows)
     assert all("earlier attempt are in results.json" in row["error"] for row in rows)
     # The completed results stay where they were.
     assert load_results(sweep_dir / "0")["status"] == "completed"
@@ -169,7 +173,7 @@ def test_sweep_rerun_failing_reports_failure(fakegen, tmp_path):
 
 @pytest.mark.slow
 def test_smaller_sweep_reports_only_its_runs(fakegen, tmp_path):
-    broken = fakegen("-m", "seed=0,1", "generator.noise=0.7", "tracker=none", *SMALL)
+    broken = fakegen("-m", "seed=0,1", UNRECORDED_OBJECTIVE, "tracker=none", *SMALL)
     assert broken.returncode == 1
 
     smaller = fakegen("-m", "seed=0", "tracker=none", *SMALL)
@@ -178,6 +182,85 @@ def test_smaller_sweep_reports_only_its_runs(fakegen, tmp_path):
     assert smaller.returncode == 0, output
     rows = read_summary(tmp_path / "sweep")
     assert [(row["run"], row["status"]) for row in rows] == [("0", "completed")]
+
+
+@pytest.mark.slow
+def test_sweep_shared_bad_setting_starts_no_job(fakegen, tmp_path):
+    assert fakegen("-m", "seed=0,1", "tracker=none", *SMALL).returncode == 0
+    sweep_dir = tmp_path / "sweep"
+    before = {
+        path: path.read_bytes()
+        for path in [*sweep_dir.glob("*/results.json"), sweep_dir / "summary.csv"]
+    }
+
+    broken = fakegen("-m", "seed=0,1", "tracker=none", "generator.noise=0.7", *SMALL)
+
+    assert broken.returncode == 1
+    errors = [line for line in broken.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1, broken.stderr
+    assert errors[0].endswith(
+        f"{FAILING_NOISE} No job of the sweep started, because every job has "
+        "this setting."
+    )
+    assert "Traceback" not in broken.stderr
+    assert "Launching" not in broken.stderr
+    assert {path: path.read_bytes() for path in before} == before
+
+
+@pytest.mark.slow
+def test_optuna_sweep_shared_bad_setting_one_line(fakegen, tmp_path):
+    completed = fakegen(
+        "-m",
+        "+experiment=tune_xgboost",
+        "hydra.sweeper.n_trials=2",
+        "generator.balance=1.5",
+        *SMALL,
+    )
+    output = completed.stdout + completed.stderr
+
+    assert completed.returncode == 1
+    assert "generator.balance is 1.5; it must lie in (0, 1). No job" in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "sweep" / "0").exists()
+
+
+def sweep_config(plain: list[str], task: list[str], params: dict | None = None):
+    """Compose the config Hydra gives a sweep's callbacks before the first job."""
+    with initialize_config_dir(str(config_dir()), version_base="1.3"):
+        config = compose("config", overrides=plain, return_hydra_config=True)
+    with open_dict(config):
+        config.hydra.overrides.task = task
+        config.hydra.sweeper.params = params or {}
+    return config
+
+
+def test_shared_config_error_names_unswept_setting():
+    config = sweep_config(["generator.noise=0.7"], ["seed=0,1", "generator.noise=0.7"])
+
+    assert shared_config_error(config) == FAILING_NOISE
+
+
+@pytest.mark.parametrize(
+    ("plain", "task", "params"),
+    [
+        (["generator.noise=0.7"], ["generator.noise=0.1,0.7"], None),
+        (["generator.noise=0.7"], ["seed=0,1"], {"generator.noise": "0.1,0.7"}),
+        (["+model.max_depth=3"], ["model=logreg,tree", "+model.max_depth=3"], None),
+        (["+model.max_depth=3"], ["+model.max_depth=3"], {"model": "logreg,tree"}),
+        ([], ["seed=0,1"], None),
+    ],
+    ids=[
+        "bad-value-swept",
+        "bad-value-in-sweeper-params",
+        "group-swept",
+        "group-in-sweeper-params",
+        "valid-settings",
+    ],
+)
+def test_shared_config_error_leaves_swept_settings(plain, task, params):
+    config = sweep_config(plain, task, params)
+
+    assert shared_config_error(config) is None
 
 
 @pytest.mark.slow

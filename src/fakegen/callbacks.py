@@ -1,4 +1,4 @@
-"""Hydra callbacks: check the output folder, and report and count a sweep's runs."""
+"""Hydra callbacks: check the output folder and a sweep's settings, report its runs."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from fakegen.errors import FakegenError
+from fakegen.sweep_check import shared_config_error
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,27 @@ def _blocking_file(folder: Path) -> Path | None:
         if path.exists():
             return None if path.is_dir() else path
     return None
+
+
+class SweepCheck(Callback):
+    """End a sweep before its first job when its shared settings fail every job.
+
+    With ``HYDRA_FULL_ERROR=1`` the jobs run and show their own tracebacks.
+    """
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            return
+        message = shared_config_error(config)
+        if message is None:
+            return
+        log.error(
+            "%s No job of the sweep started, because every job has this setting.",
+            message,
+        )
+        # SystemExit passes through Hydra's callback runner, which turns any
+        # other exception into a warning and goes on.
+        raise SystemExit(1)
 
 
 class SweepStatus(Callback):
