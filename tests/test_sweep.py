@@ -208,6 +208,29 @@ def test_sweep_shared_bad_setting_starts_no_job(fakegen, tmp_path):
 
 
 @pytest.mark.slow
+def test_optuna_sweep_without_scored_trial_one_line(fakegen, tmp_path):
+    completed = fakegen(
+        "-m",
+        "+experiment=tune_xgboost",
+        "hydra.sweeper.n_trials=2",
+        UNRECORDED_OBJECTIVE,
+        "tracker=none",
+        *SMALL,
+    )
+    output = completed.stdout + completed.stderr
+    sweep_dir = tmp_path / "sweep"
+
+    assert completed.returncode == 1
+    assert "Traceback" not in output
+    assert (
+        "No trial of the Optuna sweep recorded objective 'suite/nowhere/accuracy', "
+        "so the sweep has no best trial" in output
+    )
+    assert [row["status"] for row in read_summary(sweep_dir)] == ["failed"] * 2
+    assert not (sweep_dir / "optimization_results.yaml").exists()
+
+
+@pytest.mark.slow
 def test_optuna_sweep_shared_bad_setting_one_line(fakegen, tmp_path):
     completed = fakegen(
         "-m",
@@ -232,6 +255,15 @@ def sweep_config(plain: list[str], task: list[str], params: dict | None = None):
         config.hydra.overrides.task = task
         config.hydra.sweeper.params = params or {}
     return config
+
+
+def test_shared_config_error_optuna_needs_objective():
+    config = compose_experiment("tune_xgboost", "objective=null")
+
+    assert shared_config_error(config) == (
+        "objective is null, but the Optuna sweeper needs a metric to optimize; "
+        "set one, such as objective=test/rule_agreement."
+    )
 
 
 def test_shared_config_error_names_unswept_setting():

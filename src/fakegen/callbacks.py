@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
@@ -111,12 +112,47 @@ class SweepStatus(Callback):
 
     #: When the sweep began, less a second of slack; None before it begins.
     started: float | None = None
+    #: The process that started the sweep; None in a launcher's worker.
+    sweep_process: int | None = None
+    #: Optuna trials that ended in this process, and those that returned a value.
+    trials_ended: int = 0
+    trials_scored: int = 0
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         # Job folders of an earlier sweep into the same folder are older than
         # this, so the report leaves them out. A second of slack absorbs
         # file systems that store modification times coarsely.
         self.started = time.time() - 1.0
+        self.sweep_process = os.getpid()
+
+    def on_job_end(
+        self, config: DictConfig, job_return: JobReturn, **kwargs: Any
+    ) -> None:
+        """End an Optuna sweep in one line when its last trial ends and none scored.
+
+        After the last trial, the Optuna sweeper reads the study's best trial.
+        That raises when no trial returned a value, and Hydra prints the
+        traceback. Trials that Hydra's basic launcher runs end in this process and
+        are counted here; trials in joblib workers are not, and keep Hydra's
+        ending.
+        """
+        sweeper = config.hydra.get("sweeper") or {}
+        if self.sweep_process != os.getpid():
+            return
+        if "optuna" not in str(sweeper.get("_target_", "")).lower():
+            return
+        self.trials_ended += 1
+        if job_return.status == JobStatus.COMPLETED:
+            self.trials_scored += job_return.return_value is not None
+        if self.trials_scored or self.trials_ended < sweeper.get("n_trials", 0):
+            return
+        self.on_multirun_end(config)
+        log.error(
+            "No trial of the Optuna sweep recorded objective %r, so the sweep has "
+            "no best trial and wrote no optimization_results.yaml.",
+            config.get("objective"),
+        )
+        raise SystemExit(1)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         # Imported here so that single runs, which also load this callback,

@@ -26,13 +26,19 @@ def shared_config_error(config: DictConfig) -> str | None:
 
     ``config`` is the sweep's config as Hydra composes it before the first
     job: with the plain overrides, without the swept ones. A sweep over a
-    config group, such as ``model=logreg,tree``, composes each job from
-    other files, so it is not checked; nor is an error that names a swept
-    key, since the jobs give that key other values.
+    config group, such as ``model=logreg,tree``, is not checked, because
+    each job composes other files. An error that names a swept key is left
+    to the jobs, which give that key other values.
     """
     swept = swept_keys(config)
     if swept is None:
         return None
+    sweeper = str(config.hydra.sweeper.get("_target_", ""))
+    if "optuna" in sweeper.lower() and config.get("objective") is None:
+        return (
+            "objective is null, but the Optuna sweeper needs a metric to "
+            "optimize; set one, such as objective=test/rule_agreement."
+        )
     try:
         job = OmegaConf.masked_copy(config, [key for key in config if key != "hydra"])
         container = OmegaConf.to_container(job, resolve=True)
