@@ -45,6 +45,12 @@ CASES = [
         id="file-constraints-on-synthetic-table",
     ),
     pytest.param(
+        ["blas_threads=0"],
+        "blas_threads is 0; give a number of threads of 1 or more, or null to keep "
+        "the BLAS library's default of one per core.",
+        id="no-blas-threads",
+    ),
+    pytest.param(
         ["generator.workers=0"],
         "generator.workers is 0; give a number of threads of 1 or more, or null "
         "to use every core.",

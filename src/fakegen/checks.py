@@ -19,6 +19,7 @@ TOP_LEVEL_KEYS = (
     "seed",
     "objective",
     "resume",
+    "blas_threads",
 )
 # scikit-learn and NumPy's legacy RandomState take seeds below 2**32.
 MAX_SEED = 2**32 - 1

@@ -48,6 +48,7 @@ from fakegen.results import (
     read_results,
     write_json_atomic,
 )
+from fakegen.threads import blas_threads_in_use, check_blas_threads, limit_blas_threads
 from fakegen.tracking import NullTracker, make_tracker
 from fakegen.verifier import (
     VerifierOptions,
@@ -114,7 +115,9 @@ def run_experiment(
             tracker = make_tracker(config.get("tracker") or {})
         with timer.stage("track"):
             tracker.start(config=config, name=name, run_dir=run_dir)
-        execute(plan, results, timer, Path(run_dir))
+        with limit_blas_threads(plan.blas_threads):
+            results["blas_threads"] = blas_threads_in_use()
+            execute(plan, results, timer, Path(run_dir))
         objective_value(
             results["metrics"], objective, results_path=Path(run_dir) / RESULTS_NAME
         )
@@ -159,6 +162,7 @@ class Plan:
     encoder: EncoderOptions
     generator: SyntheticGenerator | None = None
     rows: int = 0
+    blas_threads: int | None = None
 
 
 def make_plan(
@@ -198,6 +202,7 @@ def make_plan(
         estimator=estimator,
         options=options,
         encoder=encoder_options,
+        blas_threads=check_blas_threads(config.get("blas_threads")),
     )
     if kind == "file":
         check_file_config(generator_cfg, config.get("constraint") or {})
