@@ -14,6 +14,7 @@ from fakegen.errors import ConfigError
 from fakegen.generator import make_generator
 from fakegen.table import (
     CEILING_CAPTION,
+    LABEL_RULE_CAPTION,
     POOLED_CAPTION,
     make_constraint_table,
     make_file_constraint_table,
@@ -387,6 +388,23 @@ def test_run_table_says_test_row_pools_files(tests, caption):
         "name": "run",
         "config": {"generator": {"kind": "file", "tests": tests}},
         "metrics": {"test/accuracy": 0.587},
+    }
+
+    table = make_run_table(results)
+
+    assert table.caption == caption
+
+
+@pytest.mark.parametrize(
+    ("label_rule", "caption"),
+    [("age > 40", LABEL_RULE_CAPTION), (None, None)],
+    ids=["custom-rule", "constraints-give-label"],
+)
+def test_run_table_says_label_rule_labels_suites(label_rule, caption):
+    results = {
+        "name": "run",
+        "config": {"constraint": {"label_rule": label_rule}},
+        "metrics": {"test/accuracy": 0.9},
     }
 
     table = make_run_table(results)

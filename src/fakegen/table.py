@@ -23,6 +23,12 @@ LEARNED_CAPTION = (
 )
 
 
+LABEL_RULE_CAPTION = (
+    "constraint.label_rule labels the rows of every suite. The constraint, "
+    "boundary and counterfactual suites place their rows around the "
+    "constraints' edges, not the rule's, so they give no verdict."
+)
+
 POOLED_CAPTION = (
     "test: the accuracy over the rows of every test file together, so a "
     "larger file weighs more. Each test file's own score is in its row."
@@ -39,7 +45,8 @@ def make_run_table(results: Mapping[str, Any]) -> Table:
 
     When the test accuracy exceeds the ceiling, a caption explains why that is
     possible. For a run on several test files, a caption explains that the
-    ``test`` row pools them.
+    ``test`` row pools them. Under ``constraint.label_rule``, a caption
+    names the suites that place their rows around the constraints instead.
     """
     metrics = results.get("metrics", {})
     # Names and rules come from the config, and rich would read a list such as
@@ -52,6 +59,9 @@ def make_run_table(results: Mapping[str, Any]) -> Table:
     generator = (results.get("config") or {}).get("generator") or {}
     if generator.get("kind") == "file" and len(generator.get("tests") or {}) > 1:
         captions.append(POOLED_CAPTION)
+    constraint = (results.get("config") or {}).get("constraint") or {}
+    if constraint.get("label_rule") is not None:
+        captions.append(LABEL_RULE_CAPTION)
     if captions:
         table.caption = " ".join(captions)
         table.caption_justify = "left"
