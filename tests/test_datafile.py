@@ -95,6 +95,45 @@ def test_every_label_empty_is_named(tmp_path, penguins):
         load_file_data(cfg)
 
 
+def test_empty_feature_column_left_out(fakegen, tmp_path, penguins):
+    penguins["notes"] = np.nan
+    penguins.to_csv(tmp_path / "train.csv", index=False)
+    penguins.sample(frac=0.3, random_state=0).to_csv(tmp_path / "test.csv", index=False)
+
+    completed = fakegen(
+        "generator=file",
+        "generator.train=train.csv",
+        "+generator.tests.sample=test.csv",
+        "generator.label=sex",
+        "tracker=none",
+        "verifier.figures=false",
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    warnings = [line for line in completed.stderr.splitlines() if "notes" in line]
+    assert len(warnings) == 1, completed.stderr
+    assert warnings[0].endswith(
+        "Left out column 'notes' of train.csv: no training row has a value there. "
+        "List it in generator.drop to leave it out without this warning."
+    )
+    # scikit-learn's imputer never sees the column, so it does not warn.
+    assert "Skipping features without any observed values" not in completed.stderr
+    assert "notes" not in load_results(tmp_path / "run")["dataset"]["columns"]
+
+
+def test_every_feature_column_empty_is_named(tmp_path):
+    frame = pd.DataFrame({"a": [np.nan] * 4, "b": [np.nan] * 4, "y": [0, 1, 0, 1]})
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    path = str(tmp_path / "train.csv")
+
+    message = (
+        f"generator.train is {path!r}, whose feature columns (a, b) have no value "
+        "in any row; fill them in, or pick a training file with values."
+    )
+    with pytest.raises(DataFileError, match=re.escape(message)):
+        load_file_data({"train": path, "label": "y"})
+
+
 def test_sqlite_with_several_tables_needs_table(tmp_path, penguins):
     path = tmp_path / "data.sqlite"
     write_sqlite(penguins, path, "penguins")

@@ -267,7 +267,9 @@ def load_file_data(cfg: Mapping[str, Any]) -> FileData:
     _warn_same_table(train_path, table, sources)
 
     drop = list(cfg.get("drop") or [])
-    features = _feature_columns(train_frame, label, drop)
+    features = _drop_empty_columns(
+        train_frame, _feature_columns(train_frame, label, drop), train_path
+    )
     train_frame = _parse_numeric_text(train_frame, features, "generator.train")
     test_frames = {
         name: _parse_numeric_text(frame, features, f"generator.tests.{name}")
@@ -412,6 +414,36 @@ def _feature_columns(frame: pd.DataFrame, label: str, drop: list[str]) -> list[s
             "The training file has no feature column besides the label."
         )
     return features
+
+
+def _drop_empty_columns(
+    frame: pd.DataFrame, features: list[str], path: Any
+) -> list[str]:
+    """Leave out the feature columns that have no value in any training row.
+
+    Such a column carries nothing to learn, and scikit-learn's imputers warn
+    about it at every fit and transform.
+    """
+    empty = [c for c in features if frame[c].isna().all()]
+    if not empty:
+        return features
+    kept = [c for c in features if c not in empty]
+    if not kept:
+        raise DataFileError(
+            f"generator.train is {str(path)!r}, whose feature columns "
+            f"({', '.join(map(str, empty))}) have no value in any row; fill "
+            "them in, or pick a training file with values."
+        )
+    log.warning(
+        "Left out column%s %s of %s: no training row has a value there. List "
+        "%s in generator.drop to leave %s out without this warning.",
+        "s" if len(empty) > 1 else "",
+        ", ".join(map(repr, empty)),
+        path,
+        "them" if len(empty) > 1 else "it",
+        "them" if len(empty) > 1 else "it",
+    )
+    return kept
 
 
 def _check_class_count(classes: list[Any], label: str) -> None:
