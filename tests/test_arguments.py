@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from fakegen import presets
 from fakegen.arguments import (
     check_arguments,
     check_preset_arguments,
@@ -189,3 +190,17 @@ def test_check_preset_arguments_passes_valid(arguments):
 
 def test_check_arguments_skips_presets_with_extra_config_dir():
     check_arguments(["--config-dir", "mine", "model=mine", "model.extra=1"])
+
+
+def test_check_preset_arguments_leaves_unmergeable_experiment(tmp_path, monkeypatch):
+    # The experiment replaces the mapping of columns with a list, which does
+    # not merge; Hydra, not this check, reports that.
+    (tmp_path / "odd.yaml").write_text(
+        "# @package _global_\ngenerator:\n  columns: [1, 2]\n"
+    )
+    monkeypatch.setattr(presets, "experiments_dir", lambda: tmp_path)
+    presets.group_options.cache_clear()
+    try:
+        check_preset_arguments(["+experiment=odd", "generator.rows=500"])
+    finally:
+        presets.group_options.cache_clear()

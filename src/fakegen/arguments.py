@@ -14,6 +14,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, ValueType
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from fakegen.checks import (
     CONSTRAINT_KEYS,
@@ -129,6 +130,8 @@ def check_preset_arguments(arguments: list[str]) -> None:
             _composed_body(group, option, on_command_line)
             for option in candidates[group]
         ]
+        if None in bodies:
+            continue
         misses = find_missing_keys(bodies, path)
         if misses:
             _raise_missing_key(argument, group, candidates[group], misses)
@@ -217,13 +220,20 @@ def _candidate_options(on_command_line: dict[str, list[str] | None]) -> dict[str
 
 def _composed_body(
     group: str, option: str, on_command_line: dict[str, list[str] | None]
-) -> dict[str, Any]:
-    """Return a preset's keys merged with what config.yaml and experiments add."""
+) -> dict[str, Any] | None:
+    """Return a preset's keys merged with what config.yaml and experiments add.
+
+    Files that do not merge, such as a mapping that an experiment replaces
+    with a list, give None: Hydra reports those in its own words.
+    """
     nodes = [preset_body(group, option)]
     nodes.append(root_body().get(group) or {})
     for experiment in on_command_line.get("experiment") or ():
         nodes.append(preset_body("experiment", experiment).get(group) or {})
-    merged = OmegaConf.merge(*(n for n in nodes if isinstance(n, dict)))
+    try:
+        merged = OmegaConf.merge(*(n for n in nodes if isinstance(n, dict)))
+    except OmegaConfBaseException:
+        return None
     return OmegaConf.to_container(merged, resolve=False)
 
 
