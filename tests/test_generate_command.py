@@ -441,8 +441,18 @@ def test_help_into_closed_pipe_without_traceback(tmp_path, command):
     [
         ("generator.nosie=1", "generator.nosie is not a known key. Did you mean "),
         ("sed=1", "sed is not a known key. Did you mean seed?"),
+        (
+            "constraint=xorr",
+            "constraint=xorr names no option of the constraint group. Did you "
+            "mean constraint=xor?",
+        ),
+        (
+            "generator.columns.age.lo=3",
+            "generator.columns.age.lo is not a key under generator=applicant. Did "
+            "you mean generator.columns.age.low?",
+        ),
     ],
-    ids=["generator-key", "top-level-key"],
+    ids=["generator-key", "top-level-key", "option", "column-key"],
 )
 def test_generate_typo_gets_suggestion(tmp_path, argument, message):
     completed = generate(argument, cwd=tmp_path)

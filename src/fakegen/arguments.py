@@ -96,14 +96,17 @@ def top_level_names() -> tuple[str, ...]:
     return tuple(dict.fromkeys((*TOP_LEVEL_KEYS, *groups, "experiment", "hydra")))
 
 
-def check_preset_arguments(arguments: list[str]) -> None:
+def check_preset_arguments(
+    arguments: list[str], *, config_name: str = "config"
+) -> None:
     """Check group options (``model=tre``) and keys below a group (``model.max_dept``).
 
     A key is checked against every preset the command may pick for its
     group: the options set or swept on the command line, else those an
-    experiment's defaults list sets, else config.yaml's, plus those a chosen
-    preset sets for another group (generator=file sets constraint=none).
-    Keys added with ``+`` or ``++`` are left to Hydra and the stages.
+    experiment's defaults list sets, else those of the primary config
+    ``config_name`` (config.yaml), plus those a chosen preset sets for
+    another group (generator=file sets constraint=none). Keys added with
+    ``+`` or ``++`` are left to Hydra and the stages.
     """
     options = group_options()
     on_command_line: dict[str, list[str] | None] = {}
@@ -121,13 +124,13 @@ def check_preset_arguments(arguments: list[str]) -> None:
             on_command_line[name] = values
         elif "." in name and not (override.is_add() or override.is_force_add()):
             keys.append((argument, name))
-    candidates = _candidate_options(on_command_line)
+    candidates = _candidate_options(on_command_line, config_name)
     for argument, name in keys:
         group, *path = name.split(".")
         if group in skipped or candidates.get(group) is None:
             continue
         bodies = [
-            _composed_body(group, option, on_command_line)
+            _composed_body(group, option, on_command_line, config_name)
             for option in candidates[group]
         ]
         if None in bodies:
@@ -184,15 +187,17 @@ def _check_option(group: str, value: str, known: tuple[str, ...]) -> None:
     )
 
 
-def _candidate_options(on_command_line: dict[str, list[str] | None]) -> dict[str, Any]:
+def _candidate_options(
+    on_command_line: dict[str, list[str] | None], config_name: str
+) -> dict[str, Any]:
     """Return the options each group may take, or None where that is unknown.
 
-    A later source replaces an earlier one for a group: config.yaml, then
-    the experiments, then the command line. A preset that sets another
+    A later source replaces an earlier one for a group: the primary config,
+    then the experiments, then the command line. A preset that sets another
     group's option (generator=file sets constraint=none) replaces that
     group's options when every option of its own group sets it.
     """
-    defaults = default_choices()
+    defaults = default_choices(config_name)
     candidates: dict[str, Any] = {group: [option] for group, option in defaults.items()}
     experiments = on_command_line.get("experiment", [])
     if experiments is None:
@@ -219,7 +224,10 @@ def _candidate_options(on_command_line: dict[str, list[str] | None]) -> dict[str
 
 
 def _composed_body(
-    group: str, option: str, on_command_line: dict[str, list[str] | None]
+    group: str,
+    option: str,
+    on_command_line: dict[str, list[str] | None],
+    config_name: str,
 ) -> dict[str, Any] | None:
     """Return a preset's keys merged with what config.yaml and experiments add.
 
@@ -227,7 +235,7 @@ def _composed_body(
     with a list, give None: Hydra reports those in its own words.
     """
     nodes = [preset_body(group, option)]
-    nodes.append(root_body().get(group) or {})
+    nodes.append(root_body(config_name).get(group) or {})
     for experiment in on_command_line.get("experiment") or ():
         nodes.append(preset_body("experiment", experiment).get(group) or {})
     try:

@@ -30,6 +30,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from fakegen.arguments import SEARCH_PATH_OPTIONS, check_preset_arguments
 from fakegen.checks import (
     CONSTRAINT_KEYS,
     GENERATOR_KEYS,
@@ -327,6 +328,8 @@ def check_generate_arguments(arguments: list[str]) -> None:
         "constraint": CONSTRAINT_KEYS,
     }
     check_override_keys(arguments, sections, top_level=(*GENERATE_KEYS, "hydra"))
+    if not any(a.lstrip("+").startswith(SEARCH_PATH_OPTIONS) for a in arguments):
+        check_preset_arguments(arguments, config_name="generate")
 
 
 def main() -> None:

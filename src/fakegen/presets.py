@@ -40,16 +40,16 @@ def preset_body(group: str, option: str) -> dict[str, Any]:
     return body
 
 
-def root_body() -> dict[str, Any]:
-    """Return the keys config.yaml itself sets, without its ``defaults`` list."""
-    body = dict(_read_yaml(config_dir() / "config.yaml"))
+def root_body(config_name: str = "config") -> dict[str, Any]:
+    """Return the keys a primary config such as config.yaml sets, without defaults."""
+    body = dict(_read_yaml(config_dir() / f"{config_name}.yaml"))
     body.pop("defaults", None)
     return body
 
 
-def default_choices() -> dict[str, str]:
-    """Return the option that config.yaml picks for each group."""
-    return overridden_groups(_read_yaml(config_dir() / "config.yaml"))
+def default_choices(config_name: str = "config") -> dict[str, str]:
+    """Return the option that a primary config such as config.yaml picks per group."""
+    return overridden_groups(_read_yaml(config_dir() / f"{config_name}.yaml"))
 
 
 def preset_overrides(group: str, option: str) -> dict[str, str]:
