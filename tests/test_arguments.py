@@ -9,6 +9,7 @@ import pytest
 from fakegen import presets
 from fakegen.arguments import (
     check_arguments,
+    check_mode_flags,
     check_preset_arguments,
     override_sections,
     top_level_names,
@@ -204,3 +205,35 @@ def test_check_preset_arguments_leaves_unmergeable_experiment(tmp_path, monkeypa
         check_preset_arguments(["+experiment=odd", "generator.rows=500"])
     finally:
         presets.group_options.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["-m", "--cfg", "job", "seed=0,1"],
+            "--multirun and --cfg cannot be combined; give one of --run, "
+            "--multirun, --cfg, --info, --shell-completion. To print the config "
+            "of one job of a sweep, give --cfg job with that job's overrides and "
+            "without -m.",
+        ),
+        (
+            ["--info=config", "-c", "job"],
+            "--cfg and --info cannot be combined; give one of --run, --multirun, "
+            "--cfg, --info, --shell-completion.",
+        ),
+    ],
+    ids=["sweep-and-config", "config-and-info"],
+)
+def test_check_mode_flags_rejects_two_modes(arguments, message):
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
+        check_mode_flags(arguments)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["--cfg", "job", "-cd", "conf"], ["-m", "-cn", "config", "seed=0,1"], []],
+    ids=["config-and-config-dir", "sweep-and-config-name", "no-flags"],
+)
+def test_check_mode_flags_passes_one_mode(arguments):
+    check_mode_flags(arguments)

@@ -250,6 +250,10 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
             "model=tre names no option of the model group. Did you mean model=tree?",
         ),
         (
+            ["-m", "--cfg", "job"],
+            "--multirun and --cfg cannot be combined; give one of --run,",
+        ),
+        (
             ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=0", "seed=0,1"],
             "hydra.launcher.n_jobs is 0; give the number of jobs to run at once",
         ),
@@ -259,6 +263,7 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
         "objective-typo-in-sweep",
         "model-key-typo",
         "swept-option-typo",
+        "two-modes",
         "no-launcher-jobs",
     ],
 )

@@ -49,8 +49,20 @@ SEARCH_PATH_OPTIONS = (
 )
 
 
+# Hydra's modes, each with its flags; Hydra ends the command with a
+# traceback when it is given two of them.
+MODE_FLAGS = {
+    "--run": ("--run", "-r"),
+    "--multirun": ("--multirun", "-m"),
+    "--cfg": ("--cfg", "-c"),
+    "--info": ("--info", "-i"),
+    "--shell-completion": ("--shell-completion", "-sc"),
+}
+
+
 def check_arguments(arguments: list[str]) -> None:
     """Raise ConfigError for a mistyped key, option or objective in ``arguments``."""
+    check_mode_flags(arguments)
     check_override_keys(arguments, override_sections(), top_level=top_level_names())
     if not any(a.lstrip("+").startswith(SEARCH_PATH_OPTIONS) for a in arguments):
         check_preset_arguments(arguments)
@@ -94,6 +106,27 @@ def top_level_names() -> tuple[str, ...]:
     """Return the keys and config groups that a plain override may name."""
     groups = sorted(path.name for path in config_dir().iterdir() if path.is_dir())
     return tuple(dict.fromkeys((*TOP_LEVEL_KEYS, *groups, "experiment", "hydra")))
+
+
+def check_mode_flags(arguments: list[str]) -> None:
+    """Raise ConfigError when ``arguments`` ask Hydra for two modes at once."""
+    modes = [
+        mode
+        for mode, flags in MODE_FLAGS.items()
+        if any(a in flags or a.startswith(f"{mode}=") for a in arguments)
+    ]
+    if len(modes) < 2:
+        return
+    hint = ""
+    if "--multirun" in modes[:2]:
+        hint = (
+            " To print the config of one job of a sweep, give --cfg job with "
+            "that job's overrides and without -m."
+        )
+    raise ConfigError(
+        f"{modes[0]} and {modes[1]} cannot be combined; give one of "
+        f"{', '.join(MODE_FLAGS)}.{hint}"
+    )
 
 
 def check_preset_arguments(

@@ -30,7 +30,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from fakegen.arguments import SEARCH_PATH_OPTIONS, check_preset_arguments
+from fakegen.arguments import (
+    SEARCH_PATH_OPTIONS,
+    check_mode_flags,
+    check_preset_arguments,
+)
 from fakegen.checks import (
     CONSTRAINT_KEYS,
     GENERATOR_KEYS,
@@ -303,6 +307,7 @@ def check_generate_arguments(arguments: list[str]) -> None:
     Hydra would advise adding such an override with a plus sign, which this
     command then rejects as an unknown key.
     """
+    check_mode_flags(arguments)
     read = {"constraint", "generator"}
     others = sorted(p.name for p in config_dir().iterdir() if p.is_dir())
     for argument in arguments:
