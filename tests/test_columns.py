@@ -102,7 +102,7 @@ def test_literal_from_faker_provider():
         ({"type": "gaussian"}, "k.type is 'gaussian', expected one of"),
         ({"type": "uniform", "low": 5, "high": 1}, "k has low=5.0 and high=1.0"),
         ({"type": "normal", "mean": 0, "std": 0}, "k.std is 0.0; it must be"),
-        ({"type": "integer", "low": 1}, "k.high is missing for a integer column."),
+        ({"type": "integer", "low": 1}, "k.high is missing for an integer column."),
         ({"type": "uniform", "low": 0, "high": "x"}, "k.high is 'x'; it must be"),
         (
             {"type": "date", "start": "2020-13-45", "end": "2021-01-01"},

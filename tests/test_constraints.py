@@ -322,6 +322,12 @@ def test_place_reaches_requested_margin(constraint):
             "threshold? Known constraint types are",
         ),
         (
+            {"type": "expression", "expression": None},
+            ConfigError,
+            "constraint.constraints.rule.expression is missing; an expression "
+            "constraint needs expression.",
+        ),
+        (
             {"type": "threshold", "colum": "age", "op": ">=", "value": 30},
             ConfigError,
             "constraint.constraints.rule.colum is not a known key of a threshold "
@@ -419,6 +425,7 @@ def test_place_reaches_requested_margin(constraint):
         "bad-operator",
         "mistyped-column",
         "mistyped-type",
+        "missing-expression",
         "mistyped-key",
         "ratio-zero-denominator",
         "unknown-literal",

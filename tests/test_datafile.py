@@ -134,6 +134,24 @@ def test_every_feature_column_empty_is_named(tmp_path):
         load_file_data({"train": path, "label": "y"})
 
 
+def test_test_file_without_labels_is_named(tmp_path, penguins):
+    penguins.to_csv(tmp_path / "train.csv", index=False)
+    penguins.assign(species=None).to_csv(tmp_path / "test.csv", index=False)
+    cfg = {
+        "train": str(tmp_path / "train.csv"),
+        "tests": {"t": str(tmp_path / "test.csv")},
+        "label": "species",
+    }
+
+    message = (
+        f"generator.tests.t is {str(tmp_path / 'test.csv')!r}, and its label "
+        "column 'species' has no value in any row; a test file is scored on its "
+        "labels, so fill them in or remove the entry."
+    )
+    with pytest.raises(DataFileError, match=re.escape(message)):
+        load_file_data(cfg)
+
+
 def test_sqlite_with_several_tables_needs_table(tmp_path, penguins):
     path = tmp_path / "data.sqlite"
     write_sqlite(penguins, path, "penguins")

@@ -173,6 +173,20 @@ def test_expression_rejects(text, message):
 
 
 @pytest.mark.parametrize(
+    ("text", "expect", "example"),
+    [
+        ("age + 1", "boolean", "a comparison such as 'age >= 18'"),
+        ("age > 1", "number", "arithmetic such as 'income / 12'"),
+    ],
+    ids=["number-for-boolean", "boolean-for-number"],
+)
+def test_expression_wrong_kind_example_fits(text, expect, example):
+    message = f"a {expect} value is expected here (for example {example})."
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        compile_expression(text, SCHEMA, key="k", expect=expect)
+
+
+@pytest.mark.parametrize(
     "text",
     ["city == 'Atlantis'", "'Atlantis' != city", "city in ['Rome', 'Atlantis']"],
     ids=["equal", "not-equal-reversed", "in"],

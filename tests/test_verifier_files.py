@@ -74,6 +74,30 @@ def test_verify_files_counts_breaking_rows_and_scores_pairs():
     assert pairs["score"] >= 0.95
 
 
+@pytest.mark.parametrize(
+    "values",
+    [["Rome", "Oslo", "Lima"], ["Rome"]],
+    ids=["list-of-every-value", "column-of-one-value"],
+)
+def test_verify_files_drops_pairs_no_value_breaks(values):
+    # Every training row meets the membership rule, so no value of the
+    # column can break it; its pairs are dropped and the other rule keeps its.
+    train, test = make_table(600, 0), make_table(200, 1)
+    if values == ["Rome"]:
+        train.X["city"] = "Rome"
+    rules = {
+        "adult": AGE_RULE,
+        "served": {"type": "membership", "column": "city", "values": values},
+    }
+    options = VerifierOptions(constraints=rules, counterfactual_rows=100)
+
+    result = verify_files(fit(train), {"heldout": test}, options, train=train, seed=0)
+
+    pairs = next(row for row in result.suites if row["suite"] == "counterfactual")
+    assert set(pairs["by_constraint"]) == {"adult"}
+    assert pairs["rows"] >= 40
+
+
 def test_verify_files_rejects_unknown_constraint_column():
     train = make_table(100, 0)
     rule = {**AGE_RULE, "column": "height"}

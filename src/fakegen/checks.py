@@ -45,6 +45,15 @@ GENERATOR_KEYS = {
 CONSTRAINT_KEYS = ("constraints", "label_rule", "expression")
 
 
+def with_article(word: str) -> str:
+    """Return ``word`` after "a" or "an" as it is read aloud: an xor, a uniform.
+
+    The rule fits the names of column kinds and constraint types; a word such
+    as "unseen" would need more.
+    """
+    return f"{'an' if word[:1].lower() in 'aeiox' else 'a'} {word}"
+
+
 def suggestion(name: Any, choices: Iterable[str], *, prefix: str = "") -> str:
     """Return "Did you mean X? " for the choice closest to ``name``, or ""."""
     close = difflib.get_close_matches(str(name), list(choices), n=1)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from fakegen.checks import check_keys
+from fakegen.checks import check_keys, with_article
 from fakegen.errors import ConfigError
 from fakegen.vocabulary import load_vocabulary, provider_vocabulary
 
@@ -246,10 +246,12 @@ def make_column(name: str, spec: Mapping[str, Any], *, key: str) -> Column:
             f"Set it, for example {key}.type=uniform."
         )
     allowed = ["type", *_REQUIRED[kind], *_OPTIONAL.get(kind, ())]
-    check_keys(spec, allowed, key=key, owner=f"a {kind} column")
+    check_keys(spec, allowed, key=key, owner=f"{with_article(kind)} column")
     missing = [k for k in _REQUIRED[kind] if spec.get(k) is None]
     if missing:
-        raise ConfigError(f"{key}.{missing[0]} is missing for a {kind} column.")
+        raise ConfigError(
+            f"{key}.{missing[0]} is missing for {with_article(kind)} column."
+        )
     params = _check_params(kind, spec, key=key)
     return Column(name=name, kind=kind, params=params)
 

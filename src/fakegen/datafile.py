@@ -293,6 +293,12 @@ def load_file_data(cfg: Mapping[str, Any]) -> FileData:
             )
         _check_numbers(frame, numeric, key)
         tests[name], _ = _to_dataset(frame, label, features, positive, key, classes)
+        if len(tests[name].y) == 0:
+            raise DataFileError(
+                f"{key} is {str(sources[name][0])!r}, and its label column "
+                f"{label!r} has no value in any row; a test file is scored on its "
+                "labels, so fill them in or remove the entry."
+            )
     return FileData(train=train, tests=tests, classes=classes)
 
 

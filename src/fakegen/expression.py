@@ -63,6 +63,12 @@ _STRICT: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 # Value types an expression node can have; "literal" means a string column.
 NUMBER, LITERAL, BOOLEAN = "number", "literal", "boolean"
+# An expression of each kind, for messages that expect that kind.
+EXAMPLES = {
+    NUMBER: "arithmetic such as 'income / 12'",
+    BOOLEAN: "a comparison such as 'age >= 18'",
+    LITERAL: "a literal column such as 'city'",
+}
 Evaluator = Callable[[Table], np.ndarray]
 
 
@@ -154,7 +160,7 @@ def compile_expression(
     if expect is not None and kind != expect:
         raise ExpressionError(
             f"{key} is {text!r}, which gives a {kind} value; a {expect} value "
-            "is expected here (for example a comparison such as 'age >= 18')."
+            f"is expected here (for example {EXAMPLES[expect]})."
         )
     return Expression(
         text=text, kind=kind, columns=frozenset(columns), _evaluate=evaluate

@@ -85,8 +85,9 @@ def failure_message(summary: SweepSummary) -> str:
         message += f" and the run directories {where}"
     if never.any():
         jobs = ", ".join(failed["run"][never])
+        noun = "Job" if never.sum() == 1 else "Jobs"
         message += (
-            f". Jobs {jobs} never started; run the same sweep again with "
+            f". {noun} {jobs} never started; run the same sweep again with "
             "resume=true to run every job that did not complete"
         )
     return message

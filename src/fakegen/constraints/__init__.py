@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fakegen.checks import check_keys, suggestion
+from fakegen.checks import check_keys, suggestion, with_article
 from fakegen.columns import Column
 from fakegen.constraints.arithmetic import Derived, Linear, Ratio
 from fakegen.constraints.base import Constraint
@@ -71,13 +71,16 @@ def make_constraint(
     ]
     required = [p for p in accepted if parameters[p].default is inspect.Parameter.empty]
     check_keys(
-        spec, ["type", "hard", *accepted], key=key, owner=f"a {type_name} constraint"
+        spec,
+        ["type", "hard", *accepted],
+        key=key,
+        owner=f"{with_article(type_name)} constraint",
     )
     missing = [p for p in required if spec.get(p) is None]
     if missing:
         raise ConfigError(
-            f"{key}.{missing[0]} is missing; a {type_name} constraint needs "
-            f"{', '.join(required)}."
+            f"{key}.{missing[0]} is missing; {with_article(type_name)} constraint "
+            f"needs {', '.join(required)}."
         )
     return cls(name, schema=schema, key=key, hard=hard, **spec)
 

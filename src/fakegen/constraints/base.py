@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from fakegen.checks import suggestion
+from fakegen.checks import suggestion, with_article
 from fakegen.columns import Column
 from fakegen.errors import ConfigError, InfeasibleError
 from fakegen.expression import strict_arithmetic
@@ -134,13 +134,14 @@ def require_column(
     column = schema[name]
     if kind == "numeric" and not column.is_numeric:
         raise ConfigError(
-            f"{key} is {name!r}, a {column.kind} column; this constraint needs "
-            "a numeric column (uniform, normal, lognormal or integer)."
+            f"{key} is {name!r}, {with_article(column.kind)} column; this "
+            "constraint needs a numeric column (uniform, normal, lognormal or "
+            "integer)."
         )
     if kind == "literal" and not column.is_literal:
         raise ConfigError(
-            f"{key} is {name!r}, a {column.kind} column; this constraint needs "
-            "a literal column."
+            f"{key} is {name!r}, {with_article(column.kind)} column; this "
+            "constraint needs a literal column."
         )
     return column
 

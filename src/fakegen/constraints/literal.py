@@ -25,7 +25,17 @@ def value_weights(column: Column) -> np.ndarray:
 def draw_codes(
     column: Column, options: np.ndarray, n_samples: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """Draw codes among ``options`` in proportion to the column's value weights."""
+    """Draw codes among ``options`` in proportion to the column's value weights.
+
+    Raises
+    ------
+    ValueError
+        If ``options`` is empty and ``n_samples`` is not 0. Callers that
+        work on a user's file, where a column may lack the values a rule
+        needs, check for that first.
+    """
+    if len(options) == 0 and n_samples:
+        raise ValueError(f"column {column.name!r} has no value to draw from")
     if column.params["weights"] is None:
         return options[rng.integers(0, len(options), n_samples)]
     cumulative = np.cumsum(value_weights(column)[options])
@@ -104,13 +114,17 @@ class Membership(Constraint):
             )
 
     def satisfy(self, df, rows, rng) -> None:
-        options = np.flatnonzero(self.mask[:-1])
-        assign_codes(
-            df, self.column, rows, draw_codes(self.column, options, len(rows), rng)
-        )
+        self._draw(df, rows, rng, np.flatnonzero(self.mask[:-1]))
 
     def violate(self, df, rows, rng) -> None:
-        options = np.flatnonzero(~self.mask[:-1])
+        self._draw(df, rows, rng, np.flatnonzero(~self.mask[:-1]))
+
+    def _draw(self, df, rows, rng, options: np.ndarray) -> None:
+        # A user's column may hold only values inside (or outside) the list.
+        # The rows then stay as they are, and the counterfactual pairs that
+        # needed a change are dropped by their builder.
+        if len(options) == 0:
+            return
         assign_codes(
             df, self.column, rows, draw_codes(self.column, options, len(rows), rng)
         )
@@ -205,6 +219,8 @@ class Combination(Constraint):
         # A left value without a usable partner is redrawn among those that have one.
         left = read_codes(df, self.left)[rows].copy()
         usable = np.flatnonzero(table.any(axis=1))
+        if len(usable) == 0:
+            return
         stuck = ~np.isin(left, usable)
         left[stuck] = draw_codes(self.left, usable, int(stuck.sum()), rng)
         right = draw_partners(table, value_weights(self.right), left, rng)
@@ -282,6 +298,8 @@ class Equality(Constraint):
             return
         right = read_codes(df, self.right)[rows].copy()
         shared = np.flatnonzero(self.to_left[:-1] >= 0)
+        if len(shared) == 0:
+            return
         stuck = ~np.isin(right, shared)
         right[stuck] = draw_codes(self.right, shared, int(stuck.sum()), rng)
         assign_codes(df, self.right, rows, right)
