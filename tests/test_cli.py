@@ -211,6 +211,16 @@ def test_run_name_says_data_model_and_seed(choices, expected):
     assert cli.run_name(choices, 4) == expected
 
 
+def test_run_name_without_model_preset_names_class():
+    name = cli.run_name(
+        {"constraint": "applicant"},
+        0,
+        model_target="sklearn.naive_bayes.GaussianNB",
+    )
+
+    assert name == "applicant-GaussianNB-seed0"
+
+
 @pytest.mark.parametrize(
     ("job", "expected"),
     [(0, "xor-tree-seed4-job0"), (12, "xor-tree-seed4-job12")],

@@ -174,6 +174,27 @@ BROKEN = [
         "noise.sqlite", b"not a database at all", "cannot read", id="broken-sqlite"
     ),
     pytest.param("data.xlsx", b"", "fakegen reads", id="unsupported-suffix"),
+    pytest.param(
+        "latin.csv",
+        "stadt,y\nK\u00f6ln,1\n".encode("latin-1"),
+        "is not UTF-8 text (invalid start byte); save it as UTF-8, such as with "
+        "CSV UTF-8 in a spreadsheet's Save As.",
+        id="latin-1-csv",
+    ),
+    pytest.param(
+        "semicolons.csv",
+        b"age;city;y\n30;Rome;1\n",
+        "reads as one column, 'age;city;y', because fakegen reads comma-separated "
+        "values and its header uses ';'; save the file with commas between values.",
+        id="semicolon-csv",
+    ),
+    pytest.param(
+        "twice.csv",
+        b"age,city,age,y\n30,Rome,31,1\n",
+        "names column 'age' more than once in its header; give each column its "
+        "own name.",
+        id="repeated-column",
+    ),
 ]
 
 
@@ -456,6 +477,34 @@ def test_test_file_reads_its_own_sqlite_table(tmp_path, penguins, caplog):
     assert len(data.train.y) == 200
     assert len(data.tests["h"].y) == len(penguins) - 200
     assert "reads the training table itself" not in caplog.text
+
+
+def test_test_entry_without_table_names_its_key(tmp_path, penguins):
+    penguins.to_csv(tmp_path / "train.csv", index=False)
+    path = tmp_path / "data.sqlite"
+    write_sqlite(penguins, path, "penguins")
+    write_sqlite(penguins.head(3), path, "other")
+    cfg = {
+        "train": str(tmp_path / "train.csv"),
+        "tests": {"t": {"path": str(path)}},
+        "label": "species",
+    }
+
+    with pytest.raises(DataFileError, match=re.escape("set generator.tests.t.table")):
+        load_file_data(cfg)
+
+
+def test_test_file_of_training_csv_warns_without_table(tmp_path, penguins, caplog):
+    path = str(tmp_path / "train.csv")
+    penguins.to_csv(path, index=False)
+    cfg = {"train": path, "tests": {"h": path}, "label": "species"}
+
+    load_file_data(cfg)
+
+    assert (
+        f"generator.tests.h reads the training table itself ({path}), so its "
+        "scores measure fit, not generalisation; give it another file\n" in caplog.text
+    )
 
 
 def test_test_file_of_training_table_warns(tmp_path, penguins, caplog):

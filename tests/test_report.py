@@ -427,3 +427,19 @@ def test_report_missing_run_takes_planned_overrides(sweep_copy, rows_noise_sweep
     finished = read_csv(rows_noise_sweep / "summary.csv")
     assert runs["status"].tolist()[2] == "missing"
     assert runs["overrides"].tolist()[2] == finished[2]["overrides"]
+
+
+@pytest.mark.slow
+def test_report_removes_figure_it_no_longer_draws(sweep_copy):
+    # Jobs 0 and 1 share generator.rows=200, so without jobs 2 and 3 and the
+    # sweep's plan the table size no longer varies, while the noise does.
+    for name in ("2", "3"):
+        shutil.rmtree(sweep_copy / name)
+    (sweep_copy / "multirun.yaml").unlink()
+    assert (sweep_copy / "learning_curves.png").exists()
+
+    completed = report(sweep_copy)
+
+    assert completed.returncode == 0, completed.stderr
+    assert not (sweep_copy / "learning_curves.png").exists()
+    assert (sweep_copy / "noise.png").exists()

@@ -82,6 +82,25 @@ def test_run_with_xor_expression_draws_regions(fakegen, tmp_path):
     assert_png(tmp_path / "run" / results["figures"]["regions_custom"])
 
 
+@pytest.mark.slow
+def test_rerun_in_folder_removes_stale_region_figure(fakegen, tmp_path):
+    expression = (
+        "constraint=expression",
+        "constraint.expression='(age >= 40) != (income >= 40000)'",
+    )
+    assert fakegen(*SMALL, *expression, "tracker=none").returncode == 0
+    assert (tmp_path / "run" / "regions_custom.png").exists()
+
+    completed = fakegen(*SMALL, "constraint=threshold", "tracker=none")
+
+    assert completed.returncode == 0, completed.stderr
+    assert not (tmp_path / "run" / "regions_custom.png").exists()
+    assert sorted(path.name for path in (tmp_path / "run").glob("*.png")) == [
+        "confusion.png",
+        "suites.png",
+    ]
+
+
 def test_run_rejects_reserved_constraint_name(fakegen, tmp_path):
     completed = fakegen(
         "constraint=threshold",

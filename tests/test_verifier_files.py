@@ -98,6 +98,25 @@ def test_verify_files_drops_pairs_no_value_breaks(values):
     assert pairs["rows"] >= 40
 
 
+def test_file_ratio_with_zero_denominator_names_file_fix():
+    X = make_table(100, 0).X.assign(score=np.linspace(0.0, 1.0, 100))
+    rule = {
+        "type": "ratio",
+        "numerator": "age",
+        "denominator": "score",
+        "op": "<=",
+        "value": 100,
+    }
+
+    message = (
+        "verifier.constraints.r.denominator is 'score', whose values reach 0; a "
+        "ratio needs a denominator that stays above 0. Pick a denominator column "
+        "whose values all lie above 0."
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        make_file_constraints({"r": rule}, X)
+
+
 def test_verify_files_rejects_unknown_constraint_column():
     train = make_table(100, 0)
     rule = {**AGE_RULE, "column": "height"}

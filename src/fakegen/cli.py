@@ -61,18 +61,29 @@ def register_experiments() -> dict[str, Any]:
     return defaults
 
 
-def run_name(choices: dict[str, str], seed: object, *, job: int | None = None) -> str:
+def run_name(
+    choices: dict[str, str],
+    seed: object,
+    *,
+    job: int | None = None,
+    model_target: object = None,
+) -> str:
     """Name a run after its constraint preset (or file experiment), model and seed.
 
-    In a sweep, ``job`` is the Hydra job number, which ends the name, because
-    runs that differ only in another swept setting (``model.max_depth``, say)
-    share the rest. Hydra names the job's folder after that number by default.
+    A model given by ``_target_`` without a preset (``'~model'
+    +model._target_=...``) is named after its class. In a sweep, ``job`` is
+    the Hydra job number, which ends the name, because runs that differ only
+    in another swept setting (``model.max_depth``, say) share the rest. Hydra
+    names the job's folder after that number by default.
     """
     if choices.get("generator") == "file":
         data = choices.get("experiment") or "file"
     else:
         data = choices.get("constraint", "data")
-    name = f"{data}-{choices.get('model', 'model')}-seed{seed}"
+    model = choices.get("model")
+    if not model:
+        model = str(model_target or "model").rsplit(".", 1)[-1]
+    name = f"{data}-{model}-seed{seed}"
     return name if job is None else f"{name}-job{job}"
 
 
@@ -103,7 +114,10 @@ def run(cfg: DictConfig) -> float | None:
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     run_dir = Path(hydra_cfg.runtime.output_dir)
     name = run_name(
-        choices, cfg.get("seed"), job=hydra_cfg.job.num if multirun else None
+        choices,
+        cfg.get("seed"),
+        job=hydra_cfg.job.num if multirun else None,
+        model_target=(cfg.get("model") or {}).get("_target_"),
     )
     if multirun:
         _fill_sweep_grouping(cfg, hydra_cfg.sweep.dir)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 import sqlite3
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,7 +88,14 @@ def read_table(
         frame = _read(resolved, suffix, table, key=key, table_key=table_key)
     except DataFileError:
         raise
-    except (ValueError, OSError, sqlite3.Error, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            # pandas decodes in blocks, so the error's byte offset is not the
+            # file's and would mislead.
+            f"{key}: {resolved} is not UTF-8 text ({exc.reason}); save it as "
+            "UTF-8, such as with CSV UTF-8 in a spreadsheet's Save As."
+        ) from exc
+    except (ValueError, OSError, sqlite3.Error) as exc:
         raise DataFileError(
             f"{key}: cannot read {resolved} as {SUFFIXES[suffix]}: "
             f"{str(exc).rstrip('.')}. Check that the file is complete and of "
@@ -103,6 +112,7 @@ def _read(
 ) -> pd.DataFrame:
     if SUFFIXES[suffix] == "CSV":
         frame = pd.read_csv(path)
+        _check_csv_header(path, frame, key=key)
         warn_short_last_row(path, frame, key=key)
         return frame
     if SUFFIXES[suffix] == "Parquet":
@@ -154,10 +164,13 @@ def heldout_sources(
                     f"{key}.path is missing; give the file, such as "
                     f"{key}={{path: data.sqlite, table: heldout}}."
                 )
-            if "table" in entry:
-                sources[str(name)] = (entry.get("path"), entry["table"], f"{key}.table")
-            else:
-                sources[str(name)] = (entry.get("path"), table, "generator.table")
+            # Without its own table the entry reads generator.table, but the
+            # key to set is still the entry's own.
+            sources[str(name)] = (
+                entry.get("path"),
+                entry.get("table", table),
+                f"{key}.table",
+            )
         else:
             sources[str(name)] = (entry, table, "generator.table")
     return sources
@@ -231,15 +244,45 @@ def _warn_same_table(
         if (Path(to_absolute_path(str(path))).resolve(), test_table) != train:
             continue
         where = f"{path}, table {test_table}" if test_table else str(path)
+        fix = "give it another file"
+        if SUFFIXES.get(Path(str(path)).suffix.lower()) == "SQLite":
+            fix += (
+                f", or another table of the file with generator.tests.{name}="
+                f"{{path: {path}, table: NAME}}"
+            )
         log.warning(
             "generator.tests.%s reads the training table itself (%s), so its "
-            "scores measure fit, not generalisation; give it another file, or "
-            "another SQLite table with generator.tests.%s={path: %s, table: NAME}",
+            "scores measure fit, not generalisation; %s",
             name,
             where,
-            name,
-            path,
+            fix,
         )
+
+
+def _check_csv_header(path: Path, frame: pd.DataFrame, *, key: str) -> None:
+    """Reject a repeated column name and a header split by another delimiter.
+
+    pandas renames a repeated name (``a``, ``a.1``) and reads a file split by
+    semicolons as one column, and both lead to confusing errors later.
+    """
+    with open(path, encoding="utf-8-sig", newline="") as stream:
+        header = next(csv.reader(stream), [])
+    repeated = [name for name, count in Counter(header).items() if count > 1]
+    if repeated:
+        raise DataFileError(
+            f"{key}: {path} names column {repeated[0]!r} more than once in its "
+            "header; give each column its own name."
+        )
+    if frame.shape[1] != 1:
+        return
+    name = str(frame.columns[0])
+    for delimiter in (";", "\t", "|"):
+        if delimiter in name:
+            raise DataFileError(
+                f"{key}: {path} reads as one column, {name[:60]!r}, because "
+                f"fakegen reads comma-separated values and its header uses "
+                f"{delimiter!r}; save the file with commas between values."
+            )
 
 
 def load_file_data(cfg: Mapping[str, Any]) -> FileData:

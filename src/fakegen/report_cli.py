@@ -38,7 +38,8 @@ def write_report(sweep_dir: Path | str, *, since: float | None = None) -> SweepS
 
     A sweep over ``generator.rows`` also gets learning_curves.png and the rows
     each model needed to reach ``learned``; a sweep over ``generator.noise``
-    gets noise.png and accuracy against the noise ceiling.
+    gets noise.png and accuracy against the noise ceiling. Either figure left
+    by an earlier sweep that this one does not draw is removed.
 
     Raises
     ------
@@ -62,9 +63,15 @@ def write_report(sweep_dir: Path | str, *, since: float | None = None) -> SweepS
             plot_learning_curves(runs, sweep_dir / LEARNING_CURVES_PNG)
         )
         sections.append(learning_section(runs))
+    else:
+        # A figure of an earlier sweep into this folder would sit beside a
+        # summary that does not mention it.
+        (sweep_dir / LEARNING_CURVES_PNG).unlink(missing_ok=True)
     if varies(runs, "noise"):
         summary.files.append(plot_noise(runs, sweep_dir / NOISE_PNG))
         sections.append(noise_section(runs))
+    else:
+        (sweep_dir / NOISE_PNG).unlink(missing_ok=True)
 
     markdown_path = sweep_dir / SUMMARY_MD
     markdown_path.write_text(summary_markdown(summary, sections), encoding="utf-8")

@@ -135,10 +135,17 @@ class Ratio(Constraint):
             schema, denominator, key=f"{key}.denominator", kind="numeric"
         )
         if self.denominator.low <= 0:
+            # verifier.constraints describe a user's file, whose columns have
+            # no sampler to change.
+            fix = (
+                "Pick a denominator column whose values all lie above 0."
+                if key.startswith("verifier.")
+                else "Use a lognormal column or a positive range."
+            )
             raise ConfigError(
                 f"{key}.denominator is {denominator!r}, whose values reach "
                 f"{self.denominator.low:g}; a ratio needs a denominator that "
-                "stays above 0. Use a lognormal column or a positive range."
+                f"stays above 0. {fix}"
             )
         self.op = check_operator(op, key=f"{key}.op")
         self.value = require_number(value, key=f"{key}.value")

@@ -117,10 +117,12 @@ def plot_regions(
     *,
     title: str,
     path: Path,
+    held: str = "one test row",
 ) -> Path:
     """Draw the model's predicted regions over two columns and the true boundary.
 
-    Every other column keeps the value it has in the one-row frame ``base``.
+    Every other column keeps the value it has in the one-row frame ``base``;
+    ``held`` says in the title which row that is.
     """
     x_name, y_name = columns
     xs = np.linspace(*limits[x_name], REGION_POINTS)
@@ -150,7 +152,8 @@ def plot_regions(
     # Wrap long rules: a 5-inch figure fits about 45 characters per line.
     axes.set_title(
         f"{textwrap.fill(title, 45)}\n"
-        "fill: predicted label (green 1); line: true boundary",
+        "fill: predicted label (green 1); line: true boundary;\n"
+        f"other columns: {held}",
         y=TITLE_Y,
     )
     return _save(figure, path)

@@ -347,8 +347,28 @@ def _judge(result, generator, options) -> None:
         log.debug("Verdict %s", reason)
 
 
+def _base_row(y_clean: np.ndarray, predictions: Predictions) -> tuple[int, str]:
+    """Return the test row that region figures hold other columns at, described.
+
+    That is the valid row whose predicted probability is nearest 0.5. At a
+    row the model is sure of, its boundary may lie outside the plotted plane,
+    which then shows one colour only.
+    """
+    valid = np.flatnonzero(y_clean == 1)
+    if len(valid) == 0:
+        return 0, "the first test row"
+    if predictions.proba is None or predictions.proba.ndim != 1:
+        return int(valid[0]), "the first valid test row"
+    nearest = valid[np.argmin(np.abs(predictions.proba[valid] - 0.5))]
+    return int(nearest), "the valid test row with p(1) nearest 0.5"
+
+
 def _draw(result, model, generator, test, predictions, options, run_dir) -> None:
     directory = Path(run_dir)
+    # A run into a folder used before replaces its results.json, so region
+    # figures of rules this run does not draw would be left unexplained.
+    for stale in directory.glob("regions_*.png"):
+        stale.unlink(missing_ok=True)
     result.figures["suites"] = figures.plot_suite_scores(
         result.suites, options, directory / "suites.png"
     )
@@ -361,8 +381,8 @@ def _draw(result, model, generator, test, predictions, options, run_dir) -> None
     rules = [(c.name, c) for c in generator.label_constraints]
     if generator.label_rule is not None:
         rules.append(("label_rule", generator.label_rule))
-    valid = np.flatnonzero(test.y_clean == 1)
-    base = test.X.iloc[[valid[0] if len(valid) else 0]].reset_index(drop=True)
+    row, held = _base_row(test.y_clean, predictions)
+    base = test.X.iloc[[row]].reset_index(drop=True)
     for name, rule in rules:
         numeric = [c for c in rule.columns if generator.columns[c].is_numeric]
         if len(numeric) != 2 or len(rule.columns) != 2:
@@ -379,4 +399,5 @@ def _draw(result, model, generator, test, predictions, options, run_dir) -> None
             limits,
             title=f"{name}: {rule.describe()}",
             path=directory / f"regions_{name}.png",
+            held=held,
         )
