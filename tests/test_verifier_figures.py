@@ -16,6 +16,8 @@ from fakegen.verifier.figures import (
     plot_suite_scores,
 )
 from fakegen.verifier.layout import EDGE_PAD, fit_axes
+from fakegen.verifier.metrics import Predictions
+from fakegen.verifier.synthetic import _base_row
 
 
 def make_axes(figsize, *, aspect="auto", y_high=365):
@@ -133,3 +135,21 @@ def test_plot_suite_scores_grows_with_suites(tmp_path):
     image = imread(path)
     assert image.shape[0] == round((0.4 * 6 + 1.5) * 100)
     assert image.shape[1] == 700
+
+
+@pytest.mark.parametrize(
+    ("proba", "expected"),
+    [
+        (
+            np.array([0.9, 0.55, 0.4, 0.5]),
+            (1, "the valid test row nearest p(1) = 0.5"),
+        ),
+        (None, (0, "the first valid test row")),
+    ],
+    ids=["probabilities", "labels-only"],
+)
+def test_region_base_row_nearest_even_odds(proba, expected):
+    # Row 3 has p(1) = 0.5 exactly but breaks the rule, so it is not a base.
+    predictions = Predictions(np.array([1, 1, 0, 1]), proba, None)
+
+    assert _base_row(np.array([1, 1, 1, 0]), predictions) == expected

@@ -360,7 +360,7 @@ def _base_row(y_clean: np.ndarray, predictions: Predictions) -> tuple[int, str]:
     if predictions.proba is None or predictions.proba.ndim != 1:
         return int(valid[0]), "the first valid test row"
     nearest = valid[np.argmin(np.abs(predictions.proba[valid] - 0.5))]
-    return int(nearest), "the valid test row with p(1) nearest 0.5"
+    return int(nearest), "the valid test row nearest p(1) = 0.5"
 
 
 def _draw(result, model, generator, test, predictions, options, run_dir) -> None:
