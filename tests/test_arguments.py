@@ -237,3 +237,21 @@ def test_check_mode_flags_rejects_two_modes(arguments, message):
 )
 def test_check_mode_flags_passes_one_mode(arguments):
     check_mode_flags(arguments)
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("hydra.sweeper.n_trials=0", "hydra.sweeper.n_trials is 0; give the number "),
+        ("hydra.sweeper.n_jobs=-1", "hydra.sweeper.n_jobs is -1; give the number "),
+        (
+            "hydra.sweeper.direction=maximise",
+            "hydra.sweeper.direction is 'maximise'; give minimize or maximize. Did "
+            "you mean hydra.sweeper.direction=maximize?",
+        ),
+    ],
+    ids=["no-trials", "no-trials-per-batch", "direction-typo"],
+)
+def test_check_arguments_rejects_bad_sweeper_setting(argument, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_arguments(["-m", "+experiment=tune_xgboost", argument])

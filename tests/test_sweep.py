@@ -172,6 +172,38 @@ def test_sweep_rerun_failing_reports_failure(fakegen, tmp_path):
 
 
 @pytest.mark.slow
+def test_sweep_resume_after_failed_attempt_completes(fakegen, tmp_path):
+    assert fakegen("-m", "seed=0,1", "tracker=none", *SMALL).returncode == 0
+    failed = fakegen("-m", "seed=0,1", "tracker=none", UNRECORDED_OBJECTIVE, *SMALL)
+    assert failed.returncode == 1
+
+    resumed = fakegen("-m", "seed=0,1", "tracker=none", "resume=true", *SMALL)
+    output = resumed.stdout + resumed.stderr
+
+    assert resumed.returncode == 0, output
+    assert "Skipped run applicant-logreg-seed0-job0" in output
+    rows = read_summary(tmp_path / "sweep")
+    assert [row["status"] for row in rows] == ["completed"] * 2
+    assert not any(UNRECORDED_OBJECTIVE in row["overrides"] for row in rows)
+
+
+@pytest.mark.slow
+def test_sweep_of_custom_models_names_their_classes(fakegen, tmp_path):
+    completed = fakegen(
+        "-m",
+        "~model",
+        "+model._target_=sklearn.naive_bayes.GaussianNB,sklearn.tree.DecisionTreeClassifier",
+        "tracker=none",
+        "verifier.figures=false",
+        *SMALL,
+    )
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    rows = read_summary(tmp_path / "sweep")
+    assert [row["model"] for row in rows] == ["GaussianNB", "DecisionTreeClassifier"]
+
+
+@pytest.mark.slow
 def test_smaller_sweep_reports_only_its_runs(fakegen, tmp_path):
     broken = fakegen("-m", "seed=0,1", UNRECORDED_OBJECTIVE, "tracker=none", *SMALL)
     assert broken.returncode == 1

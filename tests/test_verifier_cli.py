@@ -101,6 +101,35 @@ def test_rerun_in_folder_removes_stale_region_figure(fakegen, tmp_path):
     ]
 
 
+@pytest.mark.slow
+def test_failed_rerun_keeps_completed_region_figure(fakegen, tmp_path):
+    expression = (
+        "constraint=expression",
+        "constraint.expression='(age >= 40) != (income >= 40000)'",
+    )
+    assert fakegen(*SMALL, *expression, "tracker=none").returncode == 0
+
+    failed = fakegen(*SMALL, "constraint=threshold", "objective=suite/nowhere/accuracy")
+
+    assert failed.returncode == 1
+    results = load_results(tmp_path / "run")
+    assert results["status"] == "completed"
+    assert (tmp_path / "run" / results["figures"]["regions_custom"]).exists()
+
+
+@pytest.mark.slow
+def test_label_rule_run_draws_only_rule_regions(fakegen, tmp_path):
+    completed = fakegen(
+        *SMALL,
+        "constraint.label_rule='income >= 30000 and age < 60'",
+        "tracker=none",
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    figures = load_results(tmp_path / "run")["figures"]
+    assert set(figures) == {"suites", "confusion", "regions_label_rule"}
+
+
 def test_run_rejects_reserved_constraint_name(fakegen, tmp_path):
     completed = fakegen(
         "constraint=threshold",

@@ -79,7 +79,7 @@ def test_verify_files_counts_breaking_rows_and_scores_pairs():
     [["Rome", "Oslo", "Lima"], ["Rome"]],
     ids=["list-of-every-value", "column-of-one-value"],
 )
-def test_verify_files_drops_pairs_no_value_breaks(values):
+def test_verify_files_drops_pairs_no_value_breaks(values, caplog):
     # Every training row meets the membership rule, so no value of the
     # column can break it; its pairs are dropped and the other rule keeps its.
     train, test = make_table(600, 0), make_table(200, 1)
@@ -96,6 +96,9 @@ def test_verify_files_drops_pairs_no_value_breaks(values):
     pairs = next(row for row in result.suites if row["suite"] == "counterfactual")
     assert set(pairs["by_constraint"]) == {"adult"}
     assert pairs["rows"] >= 40
+    assert "No counterfactual pair for served: no training row could be moved" in (
+        caplog.text
+    )
 
 
 def test_file_ratio_with_zero_denominator_names_file_fix():

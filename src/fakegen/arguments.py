@@ -67,7 +67,7 @@ def check_arguments(arguments: list[str]) -> None:
     if not any(a.lstrip("+").startswith(SEARCH_PATH_OPTIONS) for a in arguments):
         check_preset_arguments(arguments)
     check_objective_argument(arguments)
-    check_launcher_jobs(arguments)
+    check_sweep_settings(arguments)
 
 
 def override_sections() -> dict[str, tuple[str, ...]]:
@@ -173,17 +173,41 @@ def check_preset_arguments(
             _raise_missing_key(argument, group, candidates[group], misses)
 
 
-def check_launcher_jobs(arguments: list[str]) -> None:
-    """Reject ``hydra.launcher.n_jobs=0``, which joblib ends with a traceback."""
+# Settings of the joblib launcher and Optuna sweeper that end the command
+# with a traceback when they are 0 or less: the fix for each.
+POSITIVE_SWEEP_SETTINGS = {
+    "hydra.launcher.n_jobs": "the number of jobs to run at once, such as 2, or "
+    "-1 for one per core",
+    "hydra.sweeper.n_trials": "the number of trials to run, such as 20",
+    "hydra.sweeper.n_jobs": "the number of trials per batch, such as 1",
+}
+OPTUNA_DIRECTIONS = ("minimize", "maximize")
+
+
+def check_sweep_settings(arguments: list[str]) -> None:
+    """Reject launcher and sweeper settings that joblib or Optuna end with a traceback.
+
+    These are ``hydra.launcher.n_jobs=0``, ``hydra.sweeper.n_trials`` or
+    ``hydra.sweeper.n_jobs`` below 1, and a ``hydra.sweeper.direction`` other
+    than minimize or maximize.
+    """
     for _, override in _parse_overrides(arguments):
-        if override.key_or_group != "hydra.launcher.n_jobs":
+        key = override.key_or_group
+        if override.is_sweep_override():
             continue
-        value = None if override.is_sweep_override() else override.value()
-        if value == 0 and not isinstance(value, bool):
-            raise ConfigError(
-                "hydra.launcher.n_jobs is 0; give the number of jobs to run at "
-                "once, such as 2, or -1 for one per core."
-            )
+        value = override.value()
+        if key == "hydra.sweeper.direction" and isinstance(value, str):
+            if value not in OPTUNA_DIRECTIONS:
+                hint = suggestion(value, OPTUNA_DIRECTIONS, prefix=f"{key}=")
+                raise ConfigError(
+                    f"{key} is {value!r}; give minimize or maximize. {hint}".strip()
+                )
+        if key not in POSITIVE_SWEEP_SETTINGS or type(value) is not int:
+            continue
+        # joblib takes negative job counts (-1 is one per core), 0 nowhere.
+        too_small = value == 0 if key == "hydra.launcher.n_jobs" else value < 1
+        if too_small:
+            raise ConfigError(f"{key} is {value}; give {POSITIVE_SWEEP_SETTINGS[key]}.")
 
 
 def _parse_overrides(arguments: list[str]) -> list[tuple[str, Override]]:

@@ -30,7 +30,7 @@ from fakegen.interrupts import (
 from fakegen.objective import check_objective, objective_value
 from fakegen.paths import config_dir, experiments_dir
 from fakegen.pipeline import run_experiment
-from fakegen.results import RESULTS_NAME, read_results
+from fakegen.results import FAILED_RESULTS_NAME, RESULTS_NAME, read_results
 from fakegen.table import show_run_table
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,11 @@ def run(cfg: DictConfig) -> float | None:
         for key, value in hydra_cfg.runtime.choices.items()
         if not key.startswith("hydra")
     }
+    target = (cfg.get("model") or {}).get("_target_")
+    if not choices.get("model") and target:
+        # A model given by _target_ alone: reports and heatmaps group runs by
+        # this choice, so it takes the class name.
+        choices["model"] = str(target).rsplit(".", 1)[-1]
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     run_dir = Path(hydra_cfg.runtime.output_dir)
     name = run_name(
@@ -131,6 +136,9 @@ def run(cfg: DictConfig) -> float | None:
             log.info(
                 "Skipped run %s: %s is completed with the same config", name, run_dir
             )
+            # A failed attempt since then, such as one with another objective,
+            # no longer describes this run, which the skip confirms completed.
+            (run_dir / FAILED_RESULTS_NAME).unlink(missing_ok=True)
         else:
             results = run_experiment(
                 cfg,

@@ -122,6 +122,7 @@ def run_experiment(
             results["metrics"], objective, results_path=Path(run_dir) / RESULTS_NAME
         )
         results["status"] = "completed"
+        remove_stale_figures(Path(run_dir), results.get("figures", {}))
         failed = False
     except BaseException as exc:
         # BaseException, so that Ctrl-C also leaves status failed on disk.
@@ -304,6 +305,19 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) ->
         len(verification.suites),
         ",".join(f"{k}:{v}" for k, v in verification.verdicts.items()) or "none",
     )
+
+
+def remove_stale_figures(run_dir: Path, figures: Mapping[str, str]) -> None:
+    """Remove region figures that an earlier run left in ``run_dir``.
+
+    A completed run replaces results.json, so a region figure it does not
+    list would be left unexplained. A failed run keeps the earlier
+    completed results.json, so it keeps that run's figures too.
+    """
+    kept = {Path(path).name for path in figures.values()}
+    for path in run_dir.glob("regions_*.png"):
+        if path.name not in kept:
+            path.unlink(missing_ok=True)
 
 
 def write_results(run_dir: Path, results: dict[str, Any]) -> Path:

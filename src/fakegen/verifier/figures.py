@@ -150,7 +150,8 @@ def plot_regions(
     axes.set_xlabel(x_name)
     axes.set_ylabel(y_name)
     # Wrap long texts: a 5-inch figure fits about 45 characters of the larger
-    # title font per line, and about 53 of the key's.
+    # title font per line, and about 53 of the key's; 48 leaves room for
+    # wide glyphs.
     key = f"fill: predicted label (green 1); line: true boundary; other columns: {held}"
-    axes.set_title(f"{textwrap.fill(title, 45)}\n{textwrap.fill(key, 53)}", y=TITLE_Y)
+    axes.set_title(f"{textwrap.fill(title, 45)}\n{textwrap.fill(key, 48)}", y=TITLE_Y)
     return _save(figure, path)

@@ -272,6 +272,13 @@ def _verify_constraints(result, model, tests, train, options, seed) -> None:
             "boundary alone."
         )
         return
+    unpaired = [c.name for c in constraints if c.name not in set(groups)]
+    if unpaired:
+        log.warning(
+            "No counterfactual pair for %s: no training row could be moved across "
+            "its boundary within the range of the training rows.",
+            ", ".join(unpaired),
+        )
     labels = np.asarray(model.predict(pd.concat([first, second], ignore_index=True)))
     flipped = (labels[: len(first)] == 1) & (labels[len(first) :] == 0)
     row = score_share(int(flipped.sum()), len(first), metric="flipped")

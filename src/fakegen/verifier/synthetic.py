@@ -365,10 +365,6 @@ def _base_row(y_clean: np.ndarray, predictions: Predictions) -> tuple[int, str]:
 
 def _draw(result, model, generator, test, predictions, options, run_dir) -> None:
     directory = Path(run_dir)
-    # A run into a folder used before replaces its results.json, so region
-    # figures of rules this run does not draw would be left unexplained.
-    for stale in directory.glob("regions_*.png"):
-        stale.unlink(missing_ok=True)
     result.figures["suites"] = figures.plot_suite_scores(
         result.suites, options, directory / "suites.png"
     )
@@ -378,9 +374,11 @@ def _draw(result, model, generator, test, predictions, options, run_dir) -> None
         directory / "confusion.png",
         title="in-distribution suite, clean labels",
     )
+    # Under a label rule the constraints' columns need not decide the label,
+    # so their planes could show no true boundary at all.
     rules = [(c.name, c) for c in generator.label_constraints]
     if generator.label_rule is not None:
-        rules.append(("label_rule", generator.label_rule))
+        rules = [("label_rule", generator.label_rule)]
     row, held = _base_row(test.y_clean, predictions)
     base = test.X.iloc[[row]].reset_index(drop=True)
     for name, rule in rules:
