@@ -212,11 +212,10 @@ def test_run_name_says_data_model_and_seed(choices, expected):
 
 
 def test_run_name_without_model_preset_names_class():
-    name = cli.run_name(
-        {"constraint": "applicant"},
-        0,
-        model_target="sklearn.naive_bayes.GaussianNB",
-    )
+    choices = {"constraint": "applicant"}
+    choices["model"] = cli.model_choice(choices, "sklearn.naive_bayes.GaussianNB")
+
+    name = cli.run_name(choices, 0)
 
     assert name == "applicant-GaussianNB-seed0"
 

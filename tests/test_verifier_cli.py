@@ -22,6 +22,12 @@ SMALL = [
     "verifier.search_rows=40",
 ]
 
+# An xor of two numeric columns, which gives the run a region figure.
+XOR_EXPRESSION = (
+    "constraint=expression",
+    "constraint.expression='(age >= 40) != (income >= 40000)'",
+)
+
 
 def assert_png(path):
     assert path.read_bytes()[:8] == PNG_SIGNATURE, path
@@ -70,8 +76,7 @@ def test_run_with_xor_expression_draws_regions(fakegen, tmp_path):
     completed = fakegen(
         *SMALL,
         "model=tree",
-        "constraint=expression",
-        "constraint.expression='(age >= 40) != (income >= 40000)'",
+        *XOR_EXPRESSION,
         "tracker=none",
     )
 
@@ -84,11 +89,7 @@ def test_run_with_xor_expression_draws_regions(fakegen, tmp_path):
 
 @pytest.mark.slow
 def test_rerun_in_folder_removes_stale_region_figure(fakegen, tmp_path):
-    expression = (
-        "constraint=expression",
-        "constraint.expression='(age >= 40) != (income >= 40000)'",
-    )
-    assert fakegen(*SMALL, *expression, "tracker=none").returncode == 0
+    assert fakegen(*SMALL, *XOR_EXPRESSION, "tracker=none").returncode == 0
     assert (tmp_path / "run" / "regions_custom.png").exists()
 
     completed = fakegen(*SMALL, "constraint=threshold", "tracker=none")
@@ -103,11 +104,7 @@ def test_rerun_in_folder_removes_stale_region_figure(fakegen, tmp_path):
 
 @pytest.mark.slow
 def test_failed_rerun_keeps_completed_region_figure(fakegen, tmp_path):
-    expression = (
-        "constraint=expression",
-        "constraint.expression='(age >= 40) != (income >= 40000)'",
-    )
-    assert fakegen(*SMALL, *expression, "tracker=none").returncode == 0
+    assert fakegen(*SMALL, *XOR_EXPRESSION, "tracker=none").returncode == 0
 
     failed = fakegen(*SMALL, "constraint=threshold", "objective=suite/nowhere/accuracy")
 

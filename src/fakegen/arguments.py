@@ -26,7 +26,6 @@ from fakegen.checks import (
 from fakegen.encoder import EncoderOptions
 from fakegen.errors import ConfigError
 from fakegen.objective import check_objective
-from fakegen.paths import config_dir
 from fakegen.presets import (
     default_choices,
     find_missing_keys,
@@ -64,8 +63,7 @@ def check_arguments(arguments: list[str]) -> None:
     """Raise ConfigError for a mistyped key, option or objective in ``arguments``."""
     check_mode_flags(arguments)
     check_override_keys(arguments, override_sections(), top_level=top_level_names())
-    if not any(a.lstrip("+").startswith(SEARCH_PATH_OPTIONS) for a in arguments):
-        check_preset_arguments(arguments)
+    check_preset_arguments(arguments)
     check_objective_argument(arguments)
     check_sweep_settings(arguments)
 
@@ -90,22 +88,14 @@ def check_objective_argument(arguments: list[str]) -> None:
     number 7 here as in the job. A sweep over several objectives is left to
     the jobs.
     """
-    for argument in arguments:
-        if argument.lstrip("+").partition("=")[0] != "objective":
-            continue
-        try:
-            override = OverridesParser.create().parse_override(argument)
-        except HydraException:
-            # Hydra reports a malformed override itself.
-            continue
-        if not override.is_sweep_override():
+    for _, override in _parse_overrides(arguments):
+        if override.key_or_group == "objective" and not override.is_sweep_override():
             check_objective(override.value())
 
 
 def top_level_names() -> tuple[str, ...]:
     """Return the keys and config groups that a plain override may name."""
-    groups = sorted(path.name for path in config_dir().iterdir() if path.is_dir())
-    return tuple(dict.fromkeys((*TOP_LEVEL_KEYS, *groups, "experiment", "hydra")))
+    return tuple(dict.fromkeys((*TOP_LEVEL_KEYS, *group_options(), "hydra")))
 
 
 def check_mode_flags(arguments: list[str]) -> None:
@@ -139,8 +129,11 @@ def check_preset_arguments(
     experiment's defaults list sets, else those of the primary config
     ``config_name`` (config.yaml), plus those a chosen preset sets for
     another group (generator=file sets constraint=none). Keys added with
-    ``+`` or ``++`` are left to Hydra and the stages.
+    ``+`` or ``++`` are left to Hydra and the stages. Nothing is checked
+    when ``arguments`` add a config folder, whose presets are unknown here.
     """
+    if any(a.lstrip("+").startswith(SEARCH_PATH_OPTIONS) for a in arguments):
+        return
     options = group_options()
     on_command_line: dict[str, list[str] | None] = {}
     keys: list[tuple[str, str]] = []

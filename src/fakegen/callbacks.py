@@ -14,7 +14,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from fakegen.errors import FakegenError
-from fakegen.sweep_check import shared_config_error
+from fakegen.sweep_check import shared_config_error, uses_optuna
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +136,13 @@ class SweepStatus(Callback):
         are counted here; trials in joblib workers are not, and keep Hydra's
         ending.
         """
-        sweeper = config.hydra.get("sweeper") or {}
-        if self.sweep_process != os.getpid():
-            return
-        if "optuna" not in str(sweeper.get("_target_", "")).lower():
+        if self.sweep_process != os.getpid() or not uses_optuna(config):
             return
         self.trials_ended += 1
         if job_return.status == JobStatus.COMPLETED:
             self.trials_scored += job_return.return_value is not None
-        if self.trials_scored or self.trials_ended < sweeper.get("n_trials", 0):
+        n_trials = config.hydra.sweeper.get("n_trials", 0)
+        if self.trials_scored or self.trials_ended < n_trials:
             return
         self.on_multirun_end(config)
         log.error(

@@ -61,29 +61,29 @@ def register_experiments() -> dict[str, Any]:
     return defaults
 
 
-def run_name(
-    choices: dict[str, str],
-    seed: object,
-    *,
-    job: int | None = None,
-    model_target: object = None,
-) -> str:
+def model_choice(choices: dict[str, str], model_target: object) -> str | None:
+    """Return the model option, or the class name of a model given by ``_target_``.
+
+    A model without a preset (``'~model' +model._target_=...``) has no option
+    in Hydra's choices, but run names, reports and heatmaps group runs by it.
+    """
+    if choices.get("model") or not model_target:
+        return choices.get("model")
+    return str(model_target).rsplit(".", 1)[-1]
+
+
+def run_name(choices: dict[str, str], seed: object, *, job: int | None = None) -> str:
     """Name a run after its constraint preset (or file experiment), model and seed.
 
-    A model given by ``_target_`` without a preset (``'~model'
-    +model._target_=...``) is named after its class. In a sweep, ``job`` is
-    the Hydra job number, which ends the name, because runs that differ only
-    in another swept setting (``model.max_depth``, say) share the rest. Hydra
-    names the job's folder after that number by default.
+    In a sweep, ``job`` is the Hydra job number, which ends the name, because
+    runs that differ only in another swept setting (``model.max_depth``, say)
+    share the rest. Hydra names the job's folder after that number by default.
     """
     if choices.get("generator") == "file":
         data = choices.get("experiment") or "file"
     else:
         data = choices.get("constraint", "data")
-    model = choices.get("model")
-    if not model:
-        model = str(model_target or "model").rsplit(".", 1)[-1]
-    name = f"{data}-{model}-seed{seed}"
+    name = f"{data}-{choices.get('model') or 'model'}-seed{seed}"
     return name if job is None else f"{name}-job{job}"
 
 
@@ -111,18 +111,13 @@ def run(cfg: DictConfig) -> float | None:
         for key, value in hydra_cfg.runtime.choices.items()
         if not key.startswith("hydra")
     }
-    target = (cfg.get("model") or {}).get("_target_")
-    if not choices.get("model") and target:
-        # A model given by _target_ alone: reports and heatmaps group runs by
-        # this choice, so it takes the class name.
-        choices["model"] = str(target).rsplit(".", 1)[-1]
+    model = model_choice(choices, (cfg.get("model") or {}).get("_target_"))
+    if model is not None:
+        choices["model"] = model
     multirun = hydra_cfg.mode == RunMode.MULTIRUN
     run_dir = Path(hydra_cfg.runtime.output_dir)
     name = run_name(
-        choices,
-        cfg.get("seed"),
-        job=hydra_cfg.job.num if multirun else None,
-        model_target=(cfg.get("model") or {}).get("_target_"),
+        choices, cfg.get("seed"), job=hydra_cfg.job.num if multirun else None
     )
     if multirun:
         _fill_sweep_grouping(cfg, hydra_cfg.sweep.dir)

@@ -30,11 +30,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from fakegen.arguments import (
-    SEARCH_PATH_OPTIONS,
-    check_mode_flags,
-    check_preset_arguments,
-)
+from fakegen.arguments import check_mode_flags, check_preset_arguments
 from fakegen.checks import (
     CONSTRAINT_KEYS,
     GENERATOR_KEYS,
@@ -56,6 +52,7 @@ from fakegen.interrupts import (
 )
 from fakegen.memory import check_table_fits
 from fakegen.paths import config_dir
+from fakegen.presets import group_options
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +306,9 @@ def check_generate_arguments(arguments: list[str]) -> None:
     """
     check_mode_flags(arguments)
     read = {"constraint", "generator"}
-    others = sorted(p.name for p in config_dir().iterdir() if p.is_dir())
+    # Experiments live outside conf/, and the top-level key check below
+    # rejects them.
+    others = [group for group in group_options() if group != "experiment"]
     for argument in arguments:
         if argument in ("-m", "--multirun"):
             raise ConfigError(
@@ -333,8 +332,7 @@ def check_generate_arguments(arguments: list[str]) -> None:
         "constraint": CONSTRAINT_KEYS,
     }
     check_override_keys(arguments, sections, top_level=(*GENERATE_KEYS, "hydra"))
-    if not any(a.lstrip("+").startswith(SEARCH_PATH_OPTIONS) for a in arguments):
-        check_preset_arguments(arguments, config_name="generate")
+    check_preset_arguments(arguments, config_name="generate")
 
 
 def main() -> None:

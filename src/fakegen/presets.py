@@ -32,10 +32,15 @@ def group_options() -> dict[str, tuple[str, ...]]:
     return options
 
 
+def option_file(group: str, option: str) -> Path:
+    """Return the file of ``option`` in ``group``; experiments have their own folder."""
+    folder = experiments_dir() if group == "experiment" else config_dir() / group
+    return folder / f"{option}.yaml"
+
+
 def preset_body(group: str, option: str) -> dict[str, Any]:
     """Return the keys an option file sets, without its ``defaults`` list."""
-    folder = experiments_dir() if group == "experiment" else config_dir() / group
-    body = dict(_read_yaml(folder / f"{option}.yaml"))
+    body = dict(_read_yaml(option_file(group, option)))
     body.pop("defaults", None)
     return body
 
@@ -58,8 +63,7 @@ def preset_overrides(group: str, option: str) -> dict[str, str]:
     generator/file.yaml sets the constraint group to ``none``, and the
     tune_xgboost experiment sets the model group to ``xgboost``.
     """
-    folder = experiments_dir() if group == "experiment" else config_dir() / group
-    return overridden_groups(_read_yaml(folder / f"{option}.yaml"))
+    return overridden_groups(_read_yaml(option_file(group, option)))
 
 
 def overridden_groups(document: dict[str, Any]) -> dict[str, str]:
@@ -106,8 +110,11 @@ def find_missing_keys(
     return misses
 
 
+@cache
 def _read_yaml(path: Path) -> dict[str, Any]:
-    # An unreadable or odd file is left for Hydra to report in its own words.
+    # The checks read the same files once per key and experiment, so each is
+    # parsed once. Callers copy the mapping before they change it. An
+    # unreadable or odd file is left for Hydra to report in its own words.
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):

@@ -33,8 +33,7 @@ def shared_config_error(config: DictConfig) -> str | None:
     swept = swept_keys(config)
     if swept is None:
         return None
-    sweeper = str(config.hydra.sweeper.get("_target_", ""))
-    if "optuna" in sweeper.lower() and config.get("objective") is None:
+    if uses_optuna(config) and config.get("objective") is None:
         return (
             "objective is null, but the Optuna sweeper needs a metric to "
             "optimize; set one, such as objective=test/rule_agreement."
@@ -56,6 +55,12 @@ def shared_config_error(config: DictConfig) -> str | None:
         # other than a set-up error is left for the jobs to report.
         log.debug("Sweep config not checked before the jobs: %s", exc)
     return None
+
+
+def uses_optuna(config: DictConfig) -> bool:
+    """Return whether the Optuna sweeper runs the sweep of ``config``."""
+    sweeper = config.hydra.get("sweeper") or {}
+    return "optuna" in str(sweeper.get("_target_", "")).lower()
 
 
 def swept_keys(config: DictConfig) -> list[str] | None:
