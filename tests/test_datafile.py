@@ -116,7 +116,7 @@ def test_empty_feature_column_left_out(fakegen, tmp_path, penguins):
         "Left out column 'notes' of train.csv: no training row has a value there. "
         "List it in generator.drop to leave it out without this warning."
     )
-    # scikit-learn's imputer never sees the column, so it does not warn.
+    # The column never reaches scikit-learn's imputer, so it does not warn.
     assert "Skipping features without any observed values" not in completed.stderr
     assert "notes" not in load_results(tmp_path / "run")["dataset"]["columns"]
 

@@ -81,7 +81,7 @@ def test_verify_files_counts_breaking_rows_and_scores_pairs():
 )
 def test_verify_files_drops_pairs_no_value_breaks(values, caplog):
     # Every training row meets the membership rule, so no value of the
-    # column can break it; its pairs are dropped and the other rule keeps its.
+    # column can break it. Its pairs are dropped, and the other rule keeps its.
     train, test = make_table(600, 0), make_table(200, 1)
     if values == ["Rome"]:
         train.X["city"] = "Rome"

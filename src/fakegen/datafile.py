@@ -476,8 +476,8 @@ def _drop_empty_columns(
     empty = [c for c in features if frame[c].isna().all()]
     if not empty:
         return features
-    kept = [c for c in features if c not in empty]
-    if not kept:
+    filled = [c for c in features if c not in empty]
+    if not filled:
         raise DataFileError(
             f"generator.train is {str(path)!r}, whose feature columns "
             f"({', '.join(map(str, empty))}) have no value in any row; fill "
@@ -492,7 +492,7 @@ def _drop_empty_columns(
         "them" if len(empty) > 1 else "it",
         "them" if len(empty) > 1 else "it",
     )
-    return kept
+    return filled
 
 
 def _check_class_count(classes: list[Any], label: str) -> None:

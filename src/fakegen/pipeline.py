@@ -314,9 +314,9 @@ def remove_stale_figures(run_dir: Path, figures: Mapping[str, str]) -> None:
     list would be left unexplained. A failed run keeps the earlier
     completed results.json, so it keeps that run's figures too.
     """
-    kept = {Path(path).name for path in figures.values()}
+    listed = {Path(path).name for path in figures.values()}
     for path in run_dir.glob("regions_*.png"):
-        if path.name not in kept:
+        if path.name not in listed:
             path.unlink(missing_ok=True)
 
 

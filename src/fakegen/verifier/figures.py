@@ -117,12 +117,12 @@ def plot_regions(
     *,
     title: str,
     path: Path,
-    held: str = "one test row",
+    base_description: str = "one test row",
 ) -> Path:
     """Draw the model's predicted regions over two columns and the true boundary.
 
     Every other column keeps the value it has in the one-row frame ``base``;
-    ``held`` says in the title which row that is.
+    ``base_description`` says in the title which row that is.
     """
     x_name, y_name = columns
     xs = np.linspace(*limits[x_name], REGION_POINTS)
@@ -150,8 +150,11 @@ def plot_regions(
     axes.set_xlabel(x_name)
     axes.set_ylabel(y_name)
     # Wrap long texts: a 5-inch figure fits about 45 characters of the larger
-    # title font per line, and about 53 of the key's; 48 leaves room for
-    # wide glyphs.
-    key = f"fill: predicted label (green 1); line: true boundary; other columns: {held}"
+    # title font per line, and about 53 of the key's. The key wraps at 48 to
+    # leave room for wide glyphs.
+    key = (
+        "fill: predicted label (green 1); line: true boundary; other columns: "
+        f"{base_description}"
+    )
     axes.set_title(f"{textwrap.fill(title, 45)}\n{textwrap.fill(key, 48)}", y=TITLE_Y)
     return _save(figure, path)

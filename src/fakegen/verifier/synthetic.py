@@ -379,7 +379,7 @@ def _draw(result, model, generator, test, predictions, options, run_dir) -> None
     rules = [(c.name, c) for c in generator.label_constraints]
     if generator.label_rule is not None:
         rules = [("label_rule", generator.label_rule)]
-    row, held = _base_row(test.y_clean, predictions)
+    row, base_description = _base_row(test.y_clean, predictions)
     base = test.X.iloc[[row]].reset_index(drop=True)
     for name, rule in rules:
         numeric = [c for c in rule.columns if generator.columns[c].is_numeric]
@@ -397,5 +397,5 @@ def _draw(result, model, generator, test, predictions, options, run_dir) -> None
             limits,
             title=f"{name}: {rule.describe()}",
             path=directory / f"regions_{name}.png",
-            held=held,
+            base_description=base_description,
         )
