@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from fakegen import presets
+from fakegen import hydra_choices, presets
 from fakegen.arguments import (
     check_arguments,
     check_mode_flags,
@@ -255,3 +255,97 @@ def test_check_mode_flags_passes_one_mode(arguments):
 def test_check_arguments_rejects_bad_sweeper_setting(argument, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         check_arguments(["-m", "+experiment=tune_xgboost", argument])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["hydra/sweeper=optuna", "hydra.sweeper.n_trial=3"],
+            "hydra.sweeper.n_trial=3: the optuna sweeper has no key 'n_trial'. Did "
+            "you mean hydra.sweeper.n_trials? Its keys are sampler, direction,",
+        ),
+        (
+            ["+experiment=noise", "hydra.launcher.n_job=1"],
+            "hydra.launcher.n_job=1: the joblib launcher has no key 'n_job'. Did "
+            "you mean hydra.launcher.n_jobs?",
+        ),
+        (
+            ["hydra.sweeper.n_trials=3"],
+            "hydra.sweeper.n_trials=3: the basic sweeper has no key 'n_trials'. Add "
+            "hydra/sweeper=optuna, the sweeper that takes it.",
+        ),
+        (
+            ["hydra/sweeper=optuna", "hydra.sweeper.max_batch_size=3"],
+            "the optuna sweeper has no key 'max_batch_size'. Add hydra/sweeper=basic",
+        ),
+        (
+            ["seed=é"],
+            "seed is 'é', but Hydra reads unquoted values as ASCII only.",
+        ),
+    ],
+    ids=[
+        "optuna-key-typo",
+        "launcher-key-typo-under-experiment",
+        "optuna-key-under-basic-sweeper",
+        "basic-key-under-optuna",
+        "unquoted-accent",
+    ],
+)
+def test_check_arguments_rejects_hydra_choice(arguments, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_arguments(arguments)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["+experiment=tune_xgboost", "hydra.sweeper.n_trials=2"],
+        ["+experiment=noise", "hydra.launcher.n_jobs=2"],
+        ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+        ["hydra.sweeper.params.seed=0,1"],
+        ["+hydra.launcher.anything=1"],
+        ["+experiment=noise,tune_xgboost", "hydra.launcher.n_jobs=2"],
+        ["generator=file", "generator.label='städt'"],
+        ["~experiment"],
+    ],
+    ids=[
+        "optuna-from-experiment",
+        "joblib-from-experiment",
+        "joblib-on-command-line",
+        "basic-sweeper-params",
+        "added-key",
+        "swept-experiments",
+        "quoted-accent",
+        "deleted-experiment",
+    ],
+)
+def test_check_arguments_passes_hydra_choice(arguments):
+    check_arguments(arguments)
+
+
+def test_uninstalled_sweeper_names_its_extra(monkeypatch):
+    # The test install has every extra, so the plugin list of an install
+    # without the tune extra is stood in for.
+    monkeypatch.setattr(
+        hydra_choices, "installed_options", lambda group: {"basic": ("params",)}
+    )
+
+    message = (
+        "hydra/sweeper=optuna: the optuna sweeper is not installed. Install it "
+        "with pip install 'fakegen[tune]'."
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_arguments(["-m", "hydra/sweeper=optuna"])
+
+
+def test_slurm_launcher_needs_srun(monkeypatch):
+    monkeypatch.setenv("PATH", "")
+
+    message = (
+        "hydra/launcher=submitit_slurm submits jobs to SLURM, but the srun "
+        "command was not found on PATH. Run the sweep on a node of the SLURM "
+        "cluster, or use hydra/launcher=submitit_local or joblib on this machine."
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_arguments(["-m", "hydra/launcher=submitit_slurm", "seed=0,1"])

@@ -266,6 +266,27 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
             ["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=0", "seed=0,1"],
             "hydra.launcher.n_jobs is 0; give the number of jobs to run at once",
         ),
+        (
+            ["-m", "experiment=noise"],
+            "experiment=noise needs a plus sign: config.yaml picks no experiment, "
+            "so an experiment is added to it. Write +experiment=noise.",
+        ),
+        (
+            ["-m", "hydra/launcher=jobllib", "seed=0,1"],
+            "hydra/launcher=jobllib names no installed launcher. Did you mean "
+            "hydra/launcher=joblib?",
+        ),
+        (
+            ["-m", "hydra.launcher.n_jobs=2", "seed=0,1"],
+            "hydra.launcher.n_jobs=2: the basic launcher has no key 'n_jobs'. Add "
+            "hydra/launcher=joblib, the launcher that takes it.",
+        ),
+        (
+            ["generator.label=städt"],
+            "generator.label is 'städt', but Hydra reads unquoted values as ASCII "
+            "only. Quote the value inside the shell's quotes: "
+            "'generator.label=\"städt\"'.",
+        ),
     ],
     ids=[
         "top-level-typo",
@@ -274,6 +295,10 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
         "swept-option-typo",
         "two-modes",
         "no-launcher-jobs",
+        "experiment-without-plus",
+        "launcher-typo",
+        "launcher-key-of-other-launcher",
+        "unquoted-non-ascii",
     ],
 )
 def test_command_rejects_before_hydra(fakegen, tmp_path, arguments, message):

@@ -31,7 +31,7 @@ def read_summary(sweep_dir) -> list[dict[str, str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("launcher", ["basic", "joblib"], ids=["basic", "joblib"])
+@pytest.mark.parametrize("launcher", ["basic", "joblib", "submitit_local"])
 def test_sweep_two_by_two_reports_failed_run(
     fakegen, tmp_path, wandb_offline, launcher
 ):

@@ -25,6 +25,7 @@ from fakegen.checks import (
 )
 from fakegen.encoder import EncoderOptions
 from fakegen.errors import ConfigError
+from fakegen.hydra_choices import check_hydra_choices
 from fakegen.objective import check_objective
 from fakegen.presets import (
     default_choices,
@@ -62,7 +63,9 @@ MODE_FLAGS = {
 def check_arguments(arguments: list[str]) -> None:
     """Raise ConfigError for a mistyped key, option or objective in ``arguments``."""
     check_mode_flags(arguments)
+    check_unquoted_text(arguments)
     check_override_keys(arguments, override_sections(), top_level=top_level_names())
+    check_experiment_arguments(arguments)
     check_preset_arguments(arguments)
     check_objective_argument(arguments)
     check_sweep_settings(arguments)
@@ -96,6 +99,50 @@ def check_objective_argument(arguments: list[str]) -> None:
 def top_level_names() -> tuple[str, ...]:
     """Return the keys and config groups that a plain override may name."""
     return tuple(dict.fromkeys((*TOP_LEVEL_KEYS, *group_options(), "hydra")))
+
+
+def check_unquoted_text(arguments: list[str]) -> None:
+    """Raise ConfigError for an override whose unquoted value is not ASCII.
+
+    Hydra's override grammar reads plain values of ASCII letters, digits and
+    a few symbols, and rejects ``generator.label=städt`` with a lexer error
+    that does not say what to do.
+    """
+    parser = OverridesParser.create()
+    for argument in _override_texts(arguments):
+        key, _, value = argument.partition("=")
+        if value.isascii() or value[:1] in ("'", '"'):
+            continue
+        try:
+            parser.parse_override(argument)
+        except HydraException:
+            raise ConfigError(
+                f"{key} is {value!r}, but Hydra reads unquoted values as ASCII "
+                f"only. Quote the value inside the shell's quotes: "
+                f"'{key}=\"{value}\"'."
+            ) from None
+
+
+def check_experiment_arguments(arguments: list[str]) -> None:
+    """Check experiment overrides: a plus sign, and their launcher and sweeper.
+
+    config.yaml picks no experiment, so Hydra can only add one, and it
+    responds to ``experiment=noise`` with advice over two lines. An
+    experiment's defaults list may pick a launcher or sweeper, which decides
+    the keys that ``hydra.launcher`` and ``hydra.sweeper`` overrides may set.
+    """
+    parsed = _parse_overrides(arguments)
+    experiments: list[str] | None = []
+    for argument, override in parsed:
+        if override.key_or_group != "experiment" or override.is_delete():
+            continue
+        if not (override.is_add() or override.is_force_add()):
+            raise ConfigError(
+                f"{argument} needs a plus sign: config.yaml picks no experiment, "
+                f"so an experiment is added to it. Write +{argument}."
+            )
+        experiments = _option_values(override)
+    check_hydra_choices(parsed, experiments)
 
 
 def check_mode_flags(arguments: list[str]) -> None:
@@ -203,12 +250,19 @@ def check_sweep_settings(arguments: list[str]) -> None:
             raise ConfigError(f"{key} is {value}; give {POSITIVE_SWEEP_SETTINGS[key]}.")
 
 
+def _override_texts(arguments: list[str]) -> list[str]:
+    """Return the arguments that are overrides, leaving out flags such as -m."""
+    return [
+        argument
+        for argument in arguments
+        if not argument.startswith("-") and ("=" in argument or argument[:1] == "~")
+    ]
+
+
 def _parse_overrides(arguments: list[str]) -> list[tuple[str, Override]]:
     parser = OverridesParser.create()
     parsed = []
-    for argument in arguments:
-        if argument.startswith("-") or ("=" not in argument and argument[:1] != "~"):
-            continue
+    for argument in _override_texts(arguments):
         try:
             parsed.append((argument, parser.parse_override(argument)))
         except HydraException:

@@ -57,21 +57,26 @@ def default_choices(config_name: str = "config") -> dict[str, str]:
     return overridden_groups(_read_yaml(config_dir() / f"{config_name}.yaml"))
 
 
-def preset_overrides(group: str, option: str) -> dict[str, str]:
+def preset_overrides(group: str, option: str, *, hydra: bool = False) -> dict[str, str]:
     """Return the options that the defaults list of an option file overrides.
 
     generator/file.yaml sets the constraint group to ``none``, and the
-    tune_xgboost experiment sets the model group to ``xgboost``.
+    tune_xgboost experiment sets the model group to ``xgboost``. With
+    ``hydra`` true, only Hydra's own groups are returned, such as
+    ``hydra/sweeper``, which the tune_xgboost experiment sets to ``optuna``.
     """
-    return overridden_groups(_read_yaml(option_file(group, option)))
+    return overridden_groups(_read_yaml(option_file(group, option)), hydra=hydra)
 
 
-def overridden_groups(document: dict[str, Any]) -> dict[str, str]:
+def overridden_groups(
+    document: dict[str, Any], *, hydra: bool = False
+) -> dict[str, str]:
     """Return group to option for each entry of a file's ``defaults`` list.
 
     Entries read ``model: logreg``, ``override /model: xgboost`` or
-    ``override /constraint@_global_.constraint: none``; Hydra's own groups
-    (``hydra/launcher``) are left out.
+    ``override /constraint@_global_.constraint: none``. Hydra's own groups
+    (``hydra/launcher``) are left out, or with ``hydra`` true are the only
+    ones kept.
     """
     found = {}
     for entry in document.get("defaults") or []:
@@ -80,7 +85,8 @@ def overridden_groups(document: dict[str, Any]) -> dict[str, str]:
         for key, option in entry.items():
             group = str(key).removeprefix("override").strip().lstrip("/")
             group = group.split("@", 1)[0]
-            if "/" not in group and isinstance(option, str):
+            keep = group.startswith("hydra/") if hydra else "/" not in group
+            if keep and isinstance(option, str):
                 found[group] = option
     return found
 
