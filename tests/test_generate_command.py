@@ -420,6 +420,27 @@ def test_generate_chunk_beyond_address_limit_rejected(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_generate_table_beyond_free_disk_rejected(tmp_path, suffix):
+    # No disk holds 10**14 rows, and the first 1,000-row chunk shows that.
+    completed = generate(
+        "generator.rows=100000000000000",
+        "chunk_rows=1000",
+        f"output=big.{suffix}",
+        cwd=tmp_path,
+    )
+
+    assert completed.returncode == 1
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1
+    assert f"output is 'big.{suffix}': the first 1000 rows took " in errors[0]
+    assert errors[0].endswith(
+        "Write to a disk with more room, or lower generator.rows."
+    )
+    assert "Traceback" not in completed.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("command", [GENERATE, GENERATE.with_name("fakegen")])
 def test_help_into_closed_pipe_without_traceback(tmp_path, command):
     # The reader closes the pipe before the command writes, as `| head` can.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -113,13 +114,16 @@ def write_table(
     path: Path,
     *,
     on_rows: Callable[[int], None] | None = None,
+    expected_rows: int | None = None,
 ) -> int:
     """Write ``chunks`` to ``path`` (format from its suffix); return the row count.
 
     The file appears under its name only once complete: chunks go to a
     temporary file beside it, renamed at the end. ``on_rows`` receives the
     number of rows written so far after each chunk, and after each slice of
-    ``CSV_SLICE_ROWS`` rows of a CSV chunk.
+    ``CSV_SLICE_ROWS`` rows of a CSV chunk. With ``expected_rows``, the size
+    of the first chunk written predicts the file's size, and a disk without
+    room for it raises ConfigError before the other chunks are generated.
     """
     kind = output_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,6 +140,8 @@ def write_table(
                 total += len(frame)
                 if on_rows is not None:
                     on_rows(total)
+                if expected_rows is not None and total == len(frame):
+                    check_room(path, partial, total, expected_rows)
                 continue
             # A CSV chunk of a million rows takes seconds to write, so it goes
             # out in slices and the progress bar moves within the chunk.
@@ -146,6 +152,8 @@ def write_table(
                 total += len(piece)
                 if on_rows is not None:
                     on_rows(total)
+            if expected_rows is not None and total == len(frame):
+                check_room(path, partial, total, expected_rows)
         if writer is not None:
             writer.close()
             writer = None
@@ -155,6 +163,26 @@ def write_table(
             writer.close()
         partial.unlink(missing_ok=True)
     return total
+
+
+def check_room(path: Path, partial: Path, written: int, expected_rows: int) -> None:
+    """Raise ConfigError when the disk lacks room for the rest of the table.
+
+    The bytes of the ``written`` rows in ``partial`` are scaled up to
+    ``expected_rows``. The Parquet writer writes each chunk as a row group
+    when it receives it, so the first chunk's bytes are on disk by then.
+    """
+    used = partial.stat().st_size
+    needed = used / written * (expected_rows - written)
+    free = shutil.disk_usage(partial.parent).free
+    if needed > free:
+        raise ConfigError(
+            f"output is {str(path)!r}: the first {written} rows took "
+            f"{used / 2**20:.1f} MiB, so all {expected_rows} rows need about "
+            f"{(used + needed) / 2**30:.1f} GiB, but the disk has "
+            f"{free / 2**30:.1f} GiB free. Write to a disk with more room, or "
+            "lower generator.rows."
+        )
 
 
 def output_format(path: Path) -> str:
@@ -255,7 +283,10 @@ def export(cfg: Mapping[str, Any]) -> int:
         task = progress.add_task("generating", total=rows)
         try:
             written = write_table(
-                chunks, path, on_rows=lambda done: progress.update(task, completed=done)
+                chunks,
+                path,
+                on_rows=lambda done: progress.update(task, completed=done),
+                expected_rows=rows,
             )
         except OSError as exc:
             reason = exc.strerror or str(exc)
