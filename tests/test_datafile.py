@@ -281,6 +281,8 @@ def small_files(tmp_path):
     text.to_csv(tmp_path / "text.csv", index=False)
     frame.head(20).assign(y=5).to_csv(tmp_path / "newlabel.csv", index=False)
     sqlite3.connect(tmp_path / "empty.sqlite").close()
+    frame.to_parquet(tmp_path / "parquet.csv")
+    write_sqlite(frame, tmp_path / "sqlite.csv", table="rows")
     (tmp_path / "folder").mkdir()
     return tmp_path
 
@@ -333,6 +335,20 @@ FILE_MISTAKES = [
         id="missing-train",
     ),
     pytest.param(
+        ["generator.train=parquet.csv"],
+        "generator.train: DIR/parquet.csv is a Parquet file with a .csv name. Give "
+        "it a .parquet name, such as parquet.parquet, and set generator.train to "
+        "the new path.",
+        id="parquet-named-csv",
+    ),
+    pytest.param(
+        ["generator.train=ok.csv", "+generator.tests.holdout=sqlite.csv"],
+        "generator.tests.holdout: DIR/sqlite.csv is an SQLite file with a .csv "
+        "name. Give it a .sqlite name, such as sqlite.sqlite, and set "
+        "generator.tests.holdout to the new path.",
+        id="sqlite-test-file-named-csv",
+    ),
+    pytest.param(
         ["generator.train=folder"],
         "generator.train is 'folder', a directory; give the path of a data file in it.",
         id="directory",
@@ -356,6 +372,7 @@ def test_fakegen_file_mistake_fails_in_one_line(
     )
 
     assert completed.returncode == 1
+    message = message.replace("DIR/", f"{small_files}/")
     assert re.search(re.escape(message), completed.stderr), completed.stderr
     assert "Traceback" not in completed.stderr
 
