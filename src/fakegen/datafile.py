@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,8 @@ class FileData:
     train: Dataset
     tests: dict[str, Dataset]
     classes: list[Any]
+    #: Test table name to the path its ``generator.tests`` entry gives.
+    test_paths: dict[str, str] = field(default_factory=dict)
 
 
 def read_table(
@@ -362,7 +364,8 @@ def load_file_data(cfg: Mapping[str, Any]) -> FileData:
                 f"{label!r} has no value in any row; a test file is scored on its "
                 "labels, so fill them in or remove the entry."
             )
-    return FileData(train=train, tests=tests, classes=classes)
+    test_paths = {name: str(path) for name, (path, _, _) in sources.items()}
+    return FileData(train=train, tests=tests, classes=classes, test_paths=test_paths)
 
 
 def _is_numeric(values: pd.Series) -> bool:
