@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -289,16 +290,50 @@ def test_report_numbered_folder_without_files_is_missing(tmp_path):
     ]
 
 
-def test_report_single_run_directory_reports_that_run(tmp_path):
+def test_report_single_run_writes_nothing(tmp_path):
     run_dir = write_run(tmp_path / "run")
+    before = sorted(path.name for path in run_dir.iterdir())
 
     completed = report(run_dir)
 
     assert completed.returncode == 0, completed.stderr
-    assert f"{run_dir} is the directory of a single run" in completed.stderr
-    assert f"1 run in {run_dir}: 1 completed" in completed.stderr
-    (row,) = read_csv(run_dir / "summary.csv")
-    assert (row["run"], row["status"], row["score"]) == (".", "completed", "1.0")
+    message = (
+        f"INFO {run_dir} is the folder of a single run, not of a sweep, so "
+        "fakegen-report writes no summary files into it. The run completed with "
+        f"score 1.000; see {run_dir / 'results.json'}."
+    )
+    assert re.fullmatch(re.escape(message) + "\n", completed.stderr)
+    assert sorted(path.name for path in run_dir.iterdir()) == before
+
+
+def test_report_failed_single_run_exits_one(tmp_path):
+    run_dir = write_run(tmp_path / "run")
+    results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    results.update(status="failed", error="generator.rows is 5; give 20 or more.")
+    (run_dir / "results.json").write_text(json.dumps(results), encoding="utf-8")
+
+    completed = report(run_dir)
+
+    assert completed.returncode == 1
+    message = (
+        "fakegen-report writes no summary files into it. The run did not complete "
+        "(status failed: generator.rows is 5; give 20 or more)."
+    )
+    assert re.search(re.escape(message), completed.stderr), completed.stderr
+    assert not (run_dir / "summary.csv").exists()
+
+
+@pytest.mark.slow
+def test_report_job_folder_names_its_sweep(sweep_copy):
+    job_dir = sweep_copy / "1"
+    before = sorted(path.name for path in job_dir.iterdir())
+
+    completed = report(job_dir)
+
+    assert completed.returncode == 0, completed.stderr
+    message = f"To report the sweep that contains it, give {sweep_copy}."
+    assert re.search(re.escape(message) + "$", completed.stderr), completed.stderr
+    assert sorted(path.name for path in job_dir.iterdir()) == before
 
 
 def test_heatmap_without_verdicts_shows_test_accuracy(tmp_path):

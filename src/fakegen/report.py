@@ -70,6 +70,11 @@ class SweepSummary:
     files: list[Path] = field(default_factory=list)
 
     @property
+    def is_single_run(self) -> bool:
+        """Whether ``sweep_dir`` is the folder of one run rather than of a sweep."""
+        return self.runs["run"].tolist() == ["."]
+
+    @property
     def failed(self) -> pd.DataFrame:
         """Runs whose status is anything but completed."""
         return self.runs[self.runs["status"] != "completed"]
@@ -97,7 +102,6 @@ def find_run_dirs(sweep_dir: Path) -> list[Path]:
         path for path in sweep_dir.iterdir() if path.is_dir() and path.name.isdigit()
     }
     if found == {sweep_dir}:
-        log.info("%s is the directory of a single run; reporting that run", sweep_dir)
         return [sweep_dir]
     found.discard(sweep_dir)
     return sorted(found, key=_natural_key)
