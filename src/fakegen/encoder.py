@@ -325,7 +325,8 @@ def log_missing_test_values(
     counts = X.isna().sum()
     groups = []
     for name, transformer, columns in encoder.transformers_:
-        if name not in ("numeric", "literal") or transformer == "drop":
+        # scikit-learn leaves the transformer of an empty column list unfitted.
+        if name not in ("numeric", "literal") or not len(columns):
             continue
         imputer = transformer.named_steps["impute"]
         # statistics_ contains each column's fill value, computed on training rows.
