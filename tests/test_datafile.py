@@ -281,6 +281,8 @@ def small_files(tmp_path):
     text.to_csv(tmp_path / "text.csv", index=False)
     frame.head(20).assign(y=5).to_csv(tmp_path / "newlabel.csv", index=False)
     sqlite3.connect(tmp_path / "empty.sqlite").close()
+    frame.to_parquet(tmp_path / "parquet.csv")
+    write_sqlite(frame, tmp_path / "sqlite.csv", table="rows")
     (tmp_path / "folder").mkdir()
     return tmp_path
 
@@ -333,6 +335,20 @@ FILE_MISTAKES = [
         id="missing-train",
     ),
     pytest.param(
+        ["generator.train=parquet.csv"],
+        "generator.train: DIR/parquet.csv is a Parquet file with a .csv name. Give "
+        "it a .parquet name, such as parquet.parquet, and set generator.train to "
+        "the new path.",
+        id="parquet-named-csv",
+    ),
+    pytest.param(
+        ["generator.train=ok.csv", "+generator.tests.holdout=sqlite.csv"],
+        "generator.tests.holdout: DIR/sqlite.csv is an SQLite file with a .csv "
+        "name. Give it a .sqlite name, such as sqlite.sqlite, and set "
+        "generator.tests.holdout to the new path.",
+        id="sqlite-test-file-named-csv",
+    ),
+    pytest.param(
         ["generator.train=folder"],
         "generator.train is 'folder', a directory; give the path of a data file in it.",
         id="directory",
@@ -356,6 +372,7 @@ def test_fakegen_file_mistake_fails_in_one_line(
     )
 
     assert completed.returncode == 1
+    message = message.replace("DIR/", f"{small_files}/")
     assert re.search(re.escape(message), completed.stderr), completed.stderr
     assert "Traceback" not in completed.stderr
 
@@ -582,3 +599,42 @@ def test_file_setting_typo_suggests_closest(tmp_path, penguins, changes, message
 
     with pytest.raises((ConfigError, DataFileError), match=re.escape(message)):
         load_file_data({"train": str(tmp_path / "train.csv"), **changes})
+
+
+def test_test_file_missing_values_warn_once(fakegen, tmp_path, penguins):
+    train = penguins.dropna().sample(frac=0.7, random_state=0)
+    rest = penguins.dropna().drop(train.index)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    gaps = rest.head(40).copy()
+    gaps.loc[gaps.index[:3], "bill_length_mm"] = np.nan
+    gaps.loc[gaps.index[5:10], "island"] = np.nan
+    gaps.to_csv(tmp_path / "gaps.csv", index=False)
+    rest.tail(40).to_csv(tmp_path / "full.csv", index=False)
+
+    completed = fakegen(
+        "generator=file",
+        "generator.train=train.csv",
+        "+generator.tests.gaps=gaps.csv",
+        "+generator.tests.full=full.csv",
+        "generator.label=species",
+        "tracker=none",
+        "verifier.figures=false",
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    warnings = [
+        line
+        for line in completed.stderr.splitlines()
+        if "Imputing missing values of" in line
+    ]
+    assert len(warnings) == 1, completed.stderr
+    median = train["bill_length_mm"].median()
+    mode = train["island"].mode().iloc[0]
+    message = (
+        "[WARNING] - Imputing missing values of generator.tests.gaps (gaps.csv) "
+        f"with training values strategy=median bill_length_mm=3 fill={median:.6g}; "
+        f"strategy=most_frequent island=5 fill={mode!r}"
+    )
+    assert re.search(re.escape(message) + "$", warnings[0]), warnings[0]
+    results = load_results(tmp_path / "run")
+    assert results["status"] == "completed"

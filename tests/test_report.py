@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from conftest import run_command
 from fakegen.curves import rows_to_learned
 from fakegen.heatmap import cell_texts, runs_per_cell, score_grid, shown_value
 from fakegen.planned import planned_jobs
-from fakegen.report import SweepDirError, collect_runs, verdict_score
+from fakegen.report import SweepDirError, _same_job, collect_runs, verdict_score
 
 REPORT = Path(sys.executable).with_name("fakegen-report")
 SMALL = ("verifier.test_rows=400", "verifier.suite_rows=300", "tracker=none")
@@ -289,16 +291,50 @@ def test_report_numbered_folder_without_files_is_missing(tmp_path):
     ]
 
 
-def test_report_single_run_directory_reports_that_run(tmp_path):
+def test_report_single_run_writes_nothing(tmp_path):
     run_dir = write_run(tmp_path / "run")
+    before = sorted(path.name for path in run_dir.iterdir())
 
     completed = report(run_dir)
 
     assert completed.returncode == 0, completed.stderr
-    assert f"{run_dir} is the directory of a single run" in completed.stderr
-    assert f"1 run in {run_dir}: 1 completed" in completed.stderr
-    (row,) = read_csv(run_dir / "summary.csv")
-    assert (row["run"], row["status"], row["score"]) == (".", "completed", "1.0")
+    message = (
+        f"INFO {run_dir} is the folder of a single run, not of a sweep, so "
+        "fakegen-report writes no summary files into it. The run completed with "
+        f"score 1.000; see {run_dir / 'results.json'}."
+    )
+    assert re.fullmatch(re.escape(message) + "\n", completed.stderr)
+    assert sorted(path.name for path in run_dir.iterdir()) == before
+
+
+def test_report_failed_single_run_exits_one(tmp_path):
+    run_dir = write_run(tmp_path / "run")
+    results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    results.update(status="failed", error="generator.rows is 5; give 20 or more.")
+    (run_dir / "results.json").write_text(json.dumps(results), encoding="utf-8")
+
+    completed = report(run_dir)
+
+    assert completed.returncode == 1
+    message = (
+        "fakegen-report writes no summary files into it. The run did not complete "
+        "(status failed: generator.rows is 5; give 20 or more)."
+    )
+    assert re.search(re.escape(message), completed.stderr), completed.stderr
+    assert not (run_dir / "summary.csv").exists()
+
+
+@pytest.mark.slow
+def test_report_job_folder_names_its_sweep(sweep_copy):
+    job_dir = sweep_copy / "1"
+    before = sorted(path.name for path in job_dir.iterdir())
+
+    completed = report(job_dir)
+
+    assert completed.returncode == 0, completed.stderr
+    message = f"To report the sweep that contains it, give {sweep_copy}."
+    assert re.search(re.escape(message) + "$", completed.stderr), completed.stderr
+    assert sorted(path.name for path in job_dir.iterdir()) == before
 
 
 def test_heatmap_without_verdicts_shows_test_accuracy(tmp_path):
@@ -443,3 +479,97 @@ def test_report_removes_figure_it_no_longer_draws(sweep_copy):
     assert completed.returncode == 0, completed.stderr
     assert not (sweep_copy / "learning_curves.png").exists()
     assert (sweep_copy / "noise.png").exists()
+
+
+def older_warning(sweep_dir: Path, names: str, count: int) -> str:
+    folders = "job folder" if count == 1 else "job folders"
+    return (
+        f"Left out {count} {folders} ({names}) that an earlier sweep into "
+        f"{sweep_dir} left there. The report counts only the jobs of the latest "
+        "sweep. Give each sweep its own hydra.sweep.dir to keep them apart."
+    )
+
+
+@pytest.mark.slow
+def test_report_reused_folder_counts_latest_sweep(sweep_copy):
+    smaller = run_command(
+        ["-m", "model=logreg", "seed=0,1", *SMALL, f"hydra.sweep.dir={sweep_copy}"],
+        cwd=sweep_copy.parent,
+    )
+    assert smaller.returncode == 0, smaller.stderr
+
+    completed = report(sweep_copy)
+
+    assert completed.returncode == 0, completed.stderr
+    message = older_warning(sweep_copy, "2, 3", 2)
+    assert re.search(re.escape(f"WARNING {message}"), completed.stderr)
+    assert f"2 runs in {sweep_copy}: 2 completed" in completed.stderr
+    rows = read_csv(sweep_copy / "summary.csv")
+    assert [(row["run"], row["model"]) for row in rows] == [
+        ("0", "logreg"),
+        ("1", "logreg"),
+    ]
+    # The sweep's own report leaves the same folders out.
+    assert re.search(re.escape(message), smaller.stderr), smaller.stderr
+
+
+def age_folder(run_dir: Path, seconds_before: float) -> None:
+    """Date the start of ``run_dir`` this long before multirun.yaml was written."""
+    written = (run_dir.parent / "multirun.yaml").stat().st_mtime
+    when = written - seconds_before
+    for path in (run_dir / ".hydra" / "overrides.yaml", run_dir):
+        if path.exists():
+            os.utime(path, (when, when))
+
+
+@pytest.mark.slow
+def test_report_older_extra_folder_left_out(sweep_copy):
+    age_folder(write_run(sweep_copy / "4"), 100)
+
+    completed = report(sweep_copy)
+
+    assert completed.returncode == 0, completed.stderr
+    message = older_warning(sweep_copy, "4", 1)
+    assert re.search(re.escape(message), completed.stderr), completed.stderr
+    rows = read_csv(sweep_copy / "summary.csv")
+    assert [row["run"] for row in rows] == ["0", "1", "2", "3"]
+
+
+@pytest.mark.slow
+def test_report_newer_unplanned_folder_counts_every_run(sweep_copy):
+    # A job newer than multirun.yaml but not in its plan comes from a sweeper
+    # that writes no multirun.yaml, so the plan is stale and every run counts.
+    age_folder(write_run(sweep_copy / "4"), -100)
+
+    completed = report(sweep_copy)
+
+    assert completed.returncode == 0, completed.stderr
+    assert "Left out" not in completed.stderr
+    rows = read_csv(sweep_copy / "summary.csv")
+    assert [row["run"] for row in rows] == ["0", "1", "2", "3", "4"]
+
+
+@pytest.mark.slow
+def test_report_older_job_of_other_config_not_started(sweep_copy):
+    overrides = sweep_copy / "1" / ".hydra" / "overrides.yaml"
+    overrides.write_text("- model=logreg\n", encoding="utf-8")
+    age_folder(sweep_copy / "1", 100)
+
+    completed = report(sweep_copy)
+
+    assert completed.returncode == 1
+    message = older_warning(sweep_copy, "1", 1)
+    assert re.search(re.escape(message), completed.stderr), completed.stderr
+    assert "Job 1 never started" in completed.stderr
+    rows = read_csv(sweep_copy / "summary.csv")
+    assert [(row["run"], row["status"]) for row in rows] == [
+        ("0", "completed"),
+        ("2", "completed"),
+        ("3", "completed"),
+        ("1", "not_started"),
+    ]
+
+
+def test_same_job_ignores_order_and_resume():
+    assert _same_job(["seed=1", "model=tree", "resume=true"], ["model=tree", "seed=1"])
+    assert not _same_job(["model=tree", "seed=1"], ["model=logreg", "seed=1"])

@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,12 @@ SUFFIXES = {
     ".sqlite": "SQLite",
     ".db": "SQLite",
 }
+#: File signatures (magic bytes) of the binary formats fakegen reads, each with
+#: the format's name as a message uses it and the suffix to rename the file to.
+SIGNATURES = {
+    b"PAR1": ("a Parquet", ".parquet"),
+    b"SQLite format 3\x00": ("an SQLite", ".sqlite"),
+}
 #: Test table names the results table uses for its own rows.
 RESERVED_TEST_NAMES = ("train", "test")
 #: Share of non-missing values that must read as numbers before a text column
@@ -47,6 +53,8 @@ class FileData:
     train: Dataset
     tests: dict[str, Dataset]
     classes: list[Any]
+    #: Test table name to the path its ``generator.tests`` entry gives.
+    test_paths: dict[str, str] = field(default_factory=dict)
 
 
 def read_table(
@@ -111,6 +119,7 @@ def _read(
     path: Path, suffix: str, table: str | None, *, key: str, table_key: str
 ) -> pd.DataFrame:
     if SUFFIXES[suffix] == "CSV":
+        _check_signature(path, key=key)
         frame = pd.read_csv(path)
         _check_csv_header(path, frame, key=key)
         warn_short_last_row(path, frame, key=key)
@@ -259,6 +268,19 @@ def _warn_same_table(
         )
 
 
+def _check_signature(path: Path, *, key: str) -> None:
+    """Reject a Parquet or SQLite file named as CSV, which would not decode as text."""
+    with open(path, "rb") as stream:
+        head = stream.read(max(map(len, SIGNATURES)))
+    for signature, (kind, suffix) in SIGNATURES.items():
+        if head.startswith(signature):
+            raise DataFileError(
+                f"{key}: {path} is {kind} file with a {path.suffix} name. Give it "
+                f"a {suffix} name, such as {path.with_suffix(suffix).name}, and "
+                f"set {key} to the new path."
+            )
+
+
 def _check_csv_header(path: Path, frame: pd.DataFrame, *, key: str) -> None:
     """Reject a repeated column name and a header split by another delimiter.
 
@@ -342,7 +364,8 @@ def load_file_data(cfg: Mapping[str, Any]) -> FileData:
                 f"{label!r} has no value in any row; a test file is scored on its "
                 "labels, so fill them in or remove the entry."
             )
-    return FileData(train=train, tests=tests, classes=classes)
+    test_paths = {name: str(path) for name, (path, _, _) in sources.items()}
+    return FileData(train=train, tests=tests, classes=classes, test_paths=test_paths)
 
 
 def _is_numeric(values: pd.Series) -> bool:

@@ -303,6 +303,57 @@ def log_unseen_literals(
     return total
 
 
+def log_missing_test_values(
+    encoder: Any, X: pd.DataFrame, *, key: str, path: str
+) -> None:
+    """Log one warning that counts a test table's missing values and their fill.
+
+    Parameters
+    ----------
+    encoder : ColumnTransformer or Pipeline
+        The fitted encoder from :func:`make_encoder`, or a fitted pipeline whose
+        first step is that encoder.
+    X : DataFrame
+        Features of the test table, with the training columns.
+    key : str
+        The config key of the test table, such as ``generator.tests.holdout``.
+    path : str
+        The path that ``key`` gives.
+    """
+    if isinstance(encoder, Pipeline):
+        encoder = encoder.steps[0][1]
+    counts = X.isna().sum()
+    groups = []
+    for name, transformer, columns in encoder.transformers_:
+        # scikit-learn leaves the transformer of an empty column list unfitted.
+        if name not in ("numeric", "literal") or not len(columns):
+            continue
+        imputer = transformer.named_steps["impute"]
+        # statistics_ contains each column's fill value, computed on training rows.
+        filled = [
+            f"{column}={int(counts[column])} fill={_format_fill(value)}"
+            for column, value in zip(columns, imputer.statistics_, strict=True)
+            if counts[column]
+        ]
+        if filled:
+            groups.append(f"strategy={imputer.strategy} {', '.join(filled)}")
+    if groups:
+        log.warning(
+            "Imputing missing values of %s (%s) with training values %s",
+            key,
+            path,
+            "; ".join(groups),
+        )
+
+
+def _format_fill(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    return f"{value:.6g}" if isinstance(value, float) else repr(value)
+
+
 def _literal_vocabulary(encoder: ColumnTransformer) -> tuple[list[str], list[Any]]:
     """Return the literal columns of a fitted encoder and the values each saw."""
     for name, transformer, columns in encoder.transformers_:

@@ -27,6 +27,7 @@ from fakegen.encoder import (
     check_encoder_options,
     literal_cardinalities,
     literal_output_mask,
+    log_missing_test_values,
     log_unseen_literals,
     make_encoder,
 )
@@ -264,6 +265,15 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) ->
         type(plan.estimator).__name__,
         train_accuracy,
     )
+
+    if generator is None:
+        for test_name, test in data.tests.items():
+            log_missing_test_values(
+                encoder,
+                test.X,
+                key=f"generator.tests.{test_name}",
+                path=data.test_paths[test_name],
+            )
 
     with timer.stage("verify"):
         if generator is None:

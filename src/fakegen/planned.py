@@ -32,6 +32,17 @@ def planned_jobs(sweep_dir: Path) -> dict[str, str] | None:
     unreadable (the Optuna sweeper writes none), another sweeper ran the
     sweep, or the job folders are not named by job number.
     """
+    jobs = planned_job_overrides(sweep_dir)
+    if jobs is None:
+        return None
+    return {name: " ".join(job) for name, job in jobs.items()}
+
+
+def planned_job_overrides(sweep_dir: Path) -> dict[str, list[str]] | None:
+    """Return the folder name and override list of each job the sweep planned.
+
+    Returns None when the plan is unknown, as :func:`planned_jobs` does.
+    """
     path = Path(sweep_dir) / MULTIRUN_YAML
     try:
         hydra = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["hydra"]
@@ -46,7 +57,7 @@ def planned_jobs(sweep_dir: Path) -> dict[str, str] | None:
     jobs = _basic_sweeper_jobs(sweeper, hydra.get("overrides") or {}, path)
     if jobs is None:
         return None
-    return {str(number): " ".join(job) for number, job in enumerate(jobs)}
+    return {str(number): list(job) for number, job in enumerate(jobs)}
 
 
 def _basic_sweeper_jobs(

@@ -12,7 +12,7 @@ import pandas as pd
 import yaml
 
 from fakegen.errors import FakegenError
-from fakegen.planned import planned_jobs
+from fakegen.planned import MULTIRUN_YAML, planned_job_overrides
 from fakegen.results import FAILED_RESULTS_NAME, RESULTS_NAME, read_results
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,9 @@ SUMMARY_CSV = "summary.csv"
 SUMMARY_MD = "summary.md"
 # Status of a job that multirun.yaml plans but that has no folder.
 NOT_STARTED = "not_started"
+
+# Maximum number of job folders a warning names; it only counts the rest.
+MAX_LISTED = 10
 
 # Numeric value of each verdict, so runs and cells can be averaged.
 VERDICT_SCORES = {"learned": 1.0, "partial": 0.5, "not_learned": 0.0}
@@ -70,6 +73,11 @@ class SweepSummary:
     files: list[Path] = field(default_factory=list)
 
     @property
+    def is_single_run(self) -> bool:
+        """Whether ``sweep_dir`` is the folder of one run rather than of a sweep."""
+        return self.runs["run"].tolist() == ["."]
+
+    @property
     def failed(self) -> pd.DataFrame:
         """Runs whose status is anything but completed."""
         return self.runs[self.runs["status"] != "completed"]
@@ -97,7 +105,6 @@ def find_run_dirs(sweep_dir: Path) -> list[Path]:
         path for path in sweep_dir.iterdir() if path.is_dir() and path.name.isdigit()
     }
     if found == {sweep_dir}:
-        log.info("%s is the directory of a single run; reporting that run", sweep_dir)
         return [sweep_dir]
     found.discard(sweep_dir)
     return sorted(found, key=_natural_key)
@@ -127,20 +134,23 @@ def collect_runs(sweep_dir: Path | str, *, since: float | None = None) -> pd.Dat
             "of a multirun, such as multirun/DATE/TIME."
         )
     run_dirs = find_run_dirs(sweep_dir)
-    if since is not None:
-        run_dirs = [path for path in run_dirs if _started_at(path) >= since]
+    plan = planned_job_overrides(sweep_dir)
+    older = find_older_job_dirs(sweep_dir, run_dirs, plan, since=since)
+    if older:
+        _warn_older_job_dirs(sweep_dir, older)
+        run_dirs = [path for path in run_dirs if path not in older]
     if not run_dirs:
         raise SweepDirError(
             f"sweep directory {str(sweep_dir)!r} contains no run (no {RESULTS_NAME} "
             "and no .hydra folder below it); give the folder of a multirun."
         )
-    planned = planned_jobs(sweep_dir) or {}
+    planned = {name: " ".join(job) for name, job in (plan or {}).items()}
     rows = [_run_row(sweep_dir, run_dir) for run_dir in run_dirs]
     for row in rows:
         # A job folder that lost .hydra/ and results.json keeps its plan's overrides.
         if not row["overrides"]:
             row["overrides"] = planned.get(row["run"], "")
-    rows += _not_started_rows(sweep_dir, planned)
+    rows += _not_started_rows(planned, started={row["run"] for row in rows})
     frame = pd.DataFrame(rows)
     leading = list(BASE_COLUMNS)
     trailing = sorted(column for column in frame if column not in BASE_COLUMNS)
@@ -149,8 +159,11 @@ def collect_runs(sweep_dir: Path | str, *, since: float | None = None) -> pd.Dat
     return frame.reindex(columns=leading + trailing)
 
 
-def _not_started_rows(sweep_dir: Path, planned: dict[str, str]) -> list[dict[str, Any]]:
-    """Return a row for each ``planned`` job of the sweep that has no folder."""
+def _not_started_rows(planned: dict[str, str], started: set[str]) -> list[dict]:
+    """Return a row for each ``planned`` job that is not among the ``started`` ones.
+
+    Such a job has no folder, or only the folder of an earlier sweep's job.
+    """
     return [
         {
             "run": name,
@@ -159,8 +172,96 @@ def _not_started_rows(sweep_dir: Path, planned: dict[str, str]) -> list[dict[str
             "error": "no job folder: the sweep stopped before this job started",
         }
         for name, overrides in planned.items()
-        if not (sweep_dir / name).exists()
+        if name not in started
     ]
+
+
+def find_older_job_dirs(
+    sweep_dir: Path,
+    run_dirs: list[Path],
+    plan: dict[str, list[str]] | None,
+    *,
+    since: float | None = None,
+) -> list[Path]:
+    """Return the run directories that an earlier sweep into ``sweep_dir`` left.
+
+    With ``since``, a run started before that time is older. Without it, the
+    plan in multirun.yaml decides, because Hydra's basic sweeper rewrites
+    that file before the first job of each sweep: a job folder that is not
+    in the plan, or whose .hydra/overrides.yaml differs from the plan, is
+    older.
+
+    Parameters
+    ----------
+    sweep_dir : Path
+        The sweep directory.
+    run_dirs : list of Path
+        The run directories found below ``sweep_dir``.
+    plan : dict of str to list of str, or None
+        Job folder name to overrides, from
+        :func:`fakegen.planned.planned_job_overrides`; None when unknown, and
+        then, without ``since``, every run counts.
+    since : float, default=None
+        When the latest sweep started, in seconds since the epoch.
+    """
+    if since is not None:
+        return [path for path in run_dirs if _started_at(path) < since]
+    if plan is None:
+        return []
+    plan_written = (sweep_dir / MULTIRUN_YAML).stat().st_mtime
+    older = []
+    for run_dir in run_dirs:
+        name = run_dir.relative_to(sweep_dir).as_posix()
+        overrides = _job_overrides(run_dir)
+        if name in plan and (overrides is None or _same_job(overrides, plan[name])):
+            continue
+        if _started_at(run_dir) >= plan_written:
+            # A job that started after the plan was written but is not in it
+            # comes from a sweeper that writes no multirun.yaml, such as
+            # Optuna's, so the plan belongs to an earlier sweep.
+            return []
+        older.append(run_dir)
+    return older
+
+
+def _job_overrides(run_dir: Path) -> list[str] | None:
+    """Return the overrides the job in ``run_dir`` last started with, if recorded."""
+    overrides = _read_hydra_file(run_dir, "overrides.yaml")
+    if overrides is None:
+        try:
+            overrides = read_results(run_dir / RESULTS_NAME).get("overrides")
+        except (OSError, ValueError, AttributeError):
+            return None
+    return list(map(str, overrides)) if isinstance(overrides, list) else None
+
+
+def _same_job(overrides: list[str], planned: list[str]) -> bool:
+    """Return whether two jobs' overrides match, in any order and ignoring ``resume``.
+
+    A sweep run again with resume=true is the same sweep, so its jobs match the
+    folders of the attempt before it.
+    """
+
+    def kept(values: list[str]) -> list[str]:
+        return sorted(v for v in values if v.lstrip("+~").split("=")[0] != "resume")
+
+    return kept(overrides) == kept(planned)
+
+
+def _warn_older_job_dirs(sweep_dir: Path, older: list[Path]) -> None:
+    names = [path.relative_to(sweep_dir).as_posix() for path in older]
+    listed = ", ".join(names[:MAX_LISTED])
+    if len(names) > MAX_LISTED:
+        listed += f" and {len(names) - MAX_LISTED} more"
+    log.warning(
+        "Left out %d job folder%s (%s) that an earlier sweep into %s left there. "
+        "The report counts only the jobs of the latest sweep. Give each sweep its "
+        "own hydra.sweep.dir to keep them apart.",
+        len(names),
+        "" if len(names) == 1 else "s",
+        listed,
+        sweep_dir,
+    )
 
 
 def _run_row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:

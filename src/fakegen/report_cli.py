@@ -7,6 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from fakegen.curves import (
     LEARNING_CURVES_PNG,
     NOISE_PNG,
@@ -18,6 +20,7 @@ from fakegen.curves import (
 )
 from fakegen.errors import FakegenError
 from fakegen.heatmap import HEATMAP_PNG, plot_heatmap
+from fakegen.planned import MULTIRUN_YAML
 from fakegen.report import (
     NOT_STARTED,
     SUMMARY_CSV,
@@ -26,6 +29,7 @@ from fakegen.report import (
     collect_runs,
     summary_markdown,
 )
+from fakegen.results import RESULTS_NAME
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +39,9 @@ EXIT_BAD_SWEEP_DIR = 2
 
 def write_report(sweep_dir: Path | str, *, since: float | None = None) -> SweepSummary:
     """Write summary.csv, summary.md and heatmap.png into ``sweep_dir``.
+
+    When ``sweep_dir`` is the folder of a single run, nothing is written, so
+    the run's own files stay as the run left them.
 
     A sweep over ``generator.rows`` also gets learning_curves.png and the rows
     each model needed to reach ``learned``; a sweep over ``generator.noise``
@@ -51,6 +58,8 @@ def write_report(sweep_dir: Path | str, *, since: float | None = None) -> SweepS
         sweep_dir=sweep_dir, runs=collect_runs(sweep_dir, since=since)
     )
     runs = summary.runs
+    if summary.is_single_run:
+        return summary
 
     csv_path = sweep_dir / SUMMARY_CSV
     runs.to_csv(csv_path, index=False)
@@ -100,6 +109,28 @@ def failure_message(summary: SweepSummary) -> str:
     return message
 
 
+def single_run_message(summary: SweepSummary) -> str:
+    """Return the line that reports a single run given in place of a sweep."""
+    run_dir = summary.sweep_dir
+    (run,) = summary.runs.to_dict("records")
+    message = (
+        f"{run_dir} is the folder of a single run, not of a sweep, so "
+        "fakegen-report writes no summary files into it. "
+    )
+    if run["status"] == "completed":
+        score = f" with score {run['score']:.3f}" if pd.notna(run["score"]) else ""
+        message += f"The run completed{score}; see {run_dir / RESULTS_NAME}."
+    else:
+        error = str(run["error"]).rstrip(".")
+        message += f"The run did not complete (status {run['status']}: {error})."
+    # By default Hydra numbers a sweep's job folders, and its basic sweeper
+    # saves multirun.yaml beside them.
+    parent = run_dir.resolve().parent
+    if run_dir.resolve().name.isdigit() or (parent / MULTIRUN_YAML).is_file():
+        message += f" To report the sweep that contains it, give {parent}."
+    return message
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``fakegen-report`` console script.
 
@@ -130,6 +161,14 @@ def main(argv: list[str] | None = None) -> None:
             exc,
         )
         sys.exit(EXIT_BAD_SWEEP_DIR)
+    if summary.is_single_run:
+        completed = summary.failed.empty
+        log.log(
+            logging.INFO if completed else logging.ERROR,
+            "%s",
+            single_run_message(summary),
+        )
+        sys.exit(0 if completed else 1)
     log.info("%s", summary.describe())
     log.info("Wrote %s", ", ".join(str(path) for path in summary.files))
     if len(summary.failed):
