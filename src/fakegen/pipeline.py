@@ -234,8 +234,16 @@ def make_plan(
             [c.name for c in plan.generator.constraints], key="constraint.constraints"
         )
     objective = check_objective(config.get("objective"))
-    check_recorded_objective(objective, _recordable_metrics(plan))
+    check_recorded_objective(objective, recordable_metrics(plan))
     return plan
+
+
+def recordable_metrics(plan: Plan) -> list[str]:
+    """Return every metric name the run that ``plan`` describes may record."""
+    if plan.generator is None:
+        tests = plan.config["generator"].get("tests") or {}
+        return file_metric_names(map(str, tests), plan.options)
+    return synthetic_metric_names(plan.generator, plan.options)
 
 
 def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) -> None:
@@ -354,13 +362,6 @@ def write_results(run_dir: Path, results: dict[str, Any]) -> Path:
             )
     write_json_atomic(path, results)
     return path
-
-
-def _recordable_metrics(plan: Plan) -> list[str]:
-    if plan.generator is None:
-        tests = plan.config["generator"].get("tests") or {}
-        return file_metric_names(map(str, tests), plan.options)
-    return synthetic_metric_names(plan.generator, plan.options)
 
 
 def _check_rows(rows: Any) -> int:

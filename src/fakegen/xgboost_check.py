@@ -53,9 +53,9 @@ def check_xgboost_parameters(estimator: Any) -> None:
     Otherwise one probe fit runs on four rows with the estimator's settings.
 
     NOTE: the probe has one numeric column and the labels 0 and 1. A setting
-    that cannot fit such rows, such as ``monotone_constraints`` for more
-    columns, makes the probe fail, and then the unused keys are found only
-    when the model trains.
+    that cannot fit such rows, such as ``objective=multi:softmax``, can make
+    the probe fail before xgboost checks the names, and then an unused key is
+    found only when the model trains.
     """
     from xgboost import XGBModel
 
