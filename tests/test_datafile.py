@@ -361,7 +361,7 @@ RESERVED_NAMES = (
 
 
 @pytest.mark.parametrize("name", ["train", "boundary", "counterfactual"])
-def test_fakegen_reserved_test_name_fails_before_reading(fakegen, small_files, name):
+def test_reserved_test_name_fails_before_reading(fakegen, small_files, name):
     completed = fakegen(
         "generator=file",
         "generator.train=ok.csv",

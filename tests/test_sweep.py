@@ -448,7 +448,7 @@ def test_sweep_unrecorded_objective_counts_failed_runs(fakegen, tmp_path):
     )
 
 
-def test_sweep_objective_no_run_records_starts_no_job(fakegen, tmp_path):
+def test_sweep_unknown_objective_starts_no_job(fakegen, tmp_path):
     completed = fakegen(
         "-m", "objective=suite/nowhere/accuracy", "seed=0,1", "tracker=none", *SMALL
     )

@@ -67,7 +67,7 @@ def test_tracking_unrecorded_objective_marks_run_failed(
     fakegen, tmp_path, wandb_offline
 ):
     # A learned edge is known only once the run has searched its boundary, and
-    # a bracket of a billionth of a standard deviation holds no flip.
+    # a bracket of a billionth of a standard deviation contains no flip.
     completed = fakegen(
         "objective=constraint/income_floor/value/learned",
         "verifier.search_span=0.000000001",

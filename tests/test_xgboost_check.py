@@ -79,7 +79,7 @@ def test_check_xgboost_parameters_accepts_booster_keywords(keywords):
     assert estimator.get_params()["n_estimators"] == 5
 
 
-def test_check_xgboost_parameters_ignores_silenced_xgboost():
+def test_check_xgboost_parameters_overrides_verbosity_zero():
     estimator = XGBClassifier(verbosity=0, bogus=3)
 
     with pytest.raises(ConfigError, match=re.escape("model.bogus is 3, but xgboost")):
@@ -95,7 +95,7 @@ def test_check_xgboost_parameters_survives_failed_probe():
         check_xgboost_parameters(XGBClassifier(monotone_constraints="(1,1)", bogus=3))
 
 
-def test_check_xgboost_parameters_leaves_probe_failing_early_to_fit():
+def test_check_xgboost_parameters_early_probe_failure():
     # multi:softmax needs num_class, which the wrapper sets only for more than
     # two classes, so the binary probe fails before xgboost checks the names.
     check_xgboost_parameters(XGBClassifier(objective="multi:softmax", bogus=3))

@@ -37,7 +37,7 @@ def check_objective(objective: Any) -> str | None:
 
     Names of the train, test and bayes families are known before the run,
     so they are checked in full. Other families name suites and constraints,
-    which are checked once the run has recorded its metrics.
+    which ``check_recorded_objective`` checks once the config is composed.
     """
     if objective is None:
         return None

@@ -24,8 +24,9 @@ from fakegen.errors import ConfigError
 log = logging.getLogger(__name__)
 
 _UNUSED = re.compile(r"Parameters: \{ (?P<keys>[^}]*) \} are not used")
-# Settings of the probe fit that keep it small, quiet to nothing but warnings
-# (verbosity 1) and free of inputs that the four probe rows cannot match.
+# Settings of the probe fit: one round on one thread, verbosity 1 so that
+# xgboost warns even where the config silences it, and none of the inputs
+# that four probe rows cannot match.
 _PROBE_SETTINGS = {
     "n_estimators": 1,
     "n_jobs": 1,
@@ -75,7 +76,7 @@ def check_xgboost_parameters(estimator: Any) -> None:
         try:
             probe.fit(X, y)
         except Exception as exc:
-            # The probe must never stop a run that could train; fit_model
+            # The probe must never stop a run that could train. fit_model
             # reports whatever this fit rejects, with the real data.
             log.debug("xgboost parameter probe failed: %s", exc)
     for warning in caught:
@@ -108,7 +109,8 @@ def _known_parameters(probe: Any) -> set[str]:
     try:
         config = json.loads(probe.get_booster().save_config())
     except Exception as exc:
-        # A probe that failed to fit has no booster; the wrapper's names remain.
+        # A probe that failed to fit has no booster, so only the wrapper's
+        # names are left.
         log.debug("No booster configuration to suggest a parameter: %s", exc)
         return known
     known.update(_booster_parameters(config))

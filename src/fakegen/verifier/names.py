@@ -35,8 +35,8 @@ TEST_ACCURACY = "test/accuracy"
 #: The ceiling implied by label noise and the gap of the test accuracy to it.
 BAYES_METRICS = ("bayes/accuracy", "bayes/gap")
 ACCURACY = "accuracy"
-#: Scores a row scored by accuracy may add; each needs a binary label, both
-#: classes in the suite or probabilities, which only the data settles.
+#: Scores that a row scored by accuracy may add. Each needs a binary label,
+#: both classes in the suite or probabilities, which only the data settles.
 SCORE_EXTRAS = ("balanced_accuracy", "f1", "roc_auc")
 #: Score of the suites that are not scored by accuracy.
 SHARE_METRICS = {INVARIANCE: "unchanged", COUNTERFACTUAL: "flipped"}
@@ -117,9 +117,9 @@ def synthetic_metric_names(
 ) -> list[str]:
     """Return every metric name a run on ``generator``'s table may record.
 
-    Some of them depend on the data, such as ROC AUC, which needs
-    probabilities, or a learned boundary, which needs the prediction to
-    flip in half the searched rows; a run may leave those out.
+    A run may leave out the names that depend on the data. ROC AUC needs
+    probabilities, and a learned boundary needs the prediction to flip in
+    half the searched rows.
     """
     names = [TRAIN_ACCURACY, *score_names("test", ACCURACY).values()]
     names += score_names("test", "rule_agreement").values()
