@@ -389,7 +389,7 @@ def _check_keys(cfg: Mapping[str, Any], estimator_class: type, target: str) -> N
         # Classes written in C may expose no signature; instantiate reports theirs.
         return
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        # Such classes (xgboost's) take any keyword; make_model checks
+        # Such classes (xgboost's) take any keyword, so make_model checks
         # xgboost's with a probe fit.
         return
 

@@ -186,6 +186,7 @@ def make_plan(
 
     The ``objective`` is checked here too, against the metric names the
     config lets the run record, so a misnamed one costs no generation.
+
     ``choices`` (group to option, as Hydra chose them) names the model in the
     message about an encoder and model pair that cannot train together.
     """
