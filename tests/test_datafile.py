@@ -307,12 +307,6 @@ FILE_MISTAKES = [
         id="text-in-numeric-test-column",
     ),
     pytest.param(
-        ["generator.train=ok.csv", "+generator.tests.train=ok.csv"],
-        "generator.tests.train takes a name that the results table uses for its "
-        "own rows; the names train, test are reserved. Rename the test table.",
-        id="reserved-test-name",
-    ),
-    pytest.param(
         ["generator.train=ok.csv", "+generator.tests.holdout=newlabel.csv"],
         "generator.tests.holdout has label 5, which the training file never uses;",
         id="new-test-label",
@@ -375,6 +369,41 @@ def test_fakegen_file_mistake_fails_in_one_line(
     message = message.replace("DIR/", f"{small_files}/")
     assert re.search(re.escape(message), completed.stderr), completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+RESERVED_NAMES = (
+    "train, test, in_distribution, boundary, extrapolation, invariance, "
+    "counterfactual, unseen_literals"
+)
+
+
+@pytest.mark.parametrize("name", ["train", "boundary", "counterfactual"])
+def test_reserved_test_name_fails_before_reading(fakegen, small_files, name):
+    completed = fakegen(
+        "generator=file",
+        "generator.train=ok.csv",
+        "generator.label=y",
+        "tracker=none",
+        f"+generator.tests.{name}=ok.csv",
+    )
+    message = (
+        f"generator.tests.{name} is 'ok.csv', but {name!r} is reserved because the "
+        "results table and the verifier's own test suites use the names "
+        f"{RESERVED_NAMES}. Rename the test table, such as to "
+        f"generator.tests.{name}_file."
+    )
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+
+    assert completed.returncode == 1
+    assert len(errors) == 1, completed.stderr
+    assert re.search(re.escape(message) + "$", errors[0]), errors[0]
+    assert "Traceback" not in completed.stdout + completed.stderr
+    # The check comes before any file is read, let alone a model trained.
+    assert "Read ok.csv" not in completed.stderr
+    results = load_results(small_files / "run")
+    assert results["status"] == "failed"
+    assert "dataset" not in results
+    assert "metrics" not in results
 
 
 def test_fakegen_file_selects_no_constraints(fakegen, small_files):

@@ -66,8 +66,13 @@ def summary_values(run_folder) -> dict[str, object]:
 def test_tracking_unrecorded_objective_marks_run_failed(
     fakegen, tmp_path, wandb_offline
 ):
-    # A suite metric is known only once the run has recorded its metrics.
-    completed = fakegen("objective=suite/working_age/acuracy", *SMALL)
+    # A learned edge is known only once the run has searched its boundary, and
+    # a bracket of a billionth of a standard deviation contains no flip.
+    completed = fakegen(
+        "objective=constraint/income_floor/value/learned",
+        "verifier.search_span=0.000000001",
+        *SMALL,
+    )
 
     assert completed.returncode == 1
     (folder,) = (wandb_offline / "wandb").glob("offline-run-*")
@@ -75,7 +80,7 @@ def test_tracking_unrecorded_objective_marks_run_failed(
     results = load_results(tmp_path / "run")
     assert results["status"] == "failed"
     assert results["error"].startswith(
-        "ConfigError: objective is 'suite/working_age/acuracy'"
+        "ConfigError: objective is 'constraint/income_floor/value/learned'"
     )
 
 

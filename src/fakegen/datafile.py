@@ -19,6 +19,7 @@ from fakegen.checks import check_keys, suggestion
 from fakegen.csvtail import warn_short_last_row
 from fakegen.errors import ConfigError, DataFileError
 from fakegen.generator import Dataset
+from fakegen.verifier.options import RESERVED_SUITES
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ SIGNATURES = {
     b"PAR1": ("a Parquet", ".parquet"),
     b"SQLite format 3\x00": ("an SQLite", ".sqlite"),
 }
-#: Test table names the results table uses for its own rows.
+#: Test table names the results table uses for its own rows. The verifier's
+#: suite names (RESERVED_SUITES) are reserved too.
 RESERVED_TEST_NAMES = ("train", "test")
 #: Share of non-missing values that must read as numbers before a text column
 #: is reported as a numeric column with stray text.
@@ -225,12 +227,14 @@ def check_file_config(
         raise ConfigError(
             f"generator.tests is {tests!r}; give a mapping of test name to path."
         )
-    for name in tests:
-        if name in RESERVED_TEST_NAMES:
+    reserved = (*RESERVED_TEST_NAMES, *RESERVED_SUITES)
+    for name, entry in tests.items():
+        if name in reserved:
             raise ConfigError(
-                f"generator.tests.{name} takes a name that the results table uses "
-                f"for its own rows; the names {', '.join(RESERVED_TEST_NAMES)} are "
-                "reserved. Rename the test table."
+                f"generator.tests.{name} is {entry!r}, but {name!r} is reserved "
+                "because the results table and the verifier's own test suites use "
+                f"the names {', '.join(reserved)}. Rename the test table, such as "
+                f"to generator.tests.{name}_file."
             )
 
     table = generator.get("table")

@@ -26,6 +26,7 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import InvalidParameterError
 
 from fakegen.errors import ConfigError
+from fakegen.xgboost_check import check_xgboost_parameters, unused_keys
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ _SKLEARN_PARAMETER = re.compile(
     r"Got (?P<got>.+) instead\."
 )
 _XGBOOST_PARAMETER = re.compile(r"[Pp]arameter (?:format for )?(?P<key>\w+)")
-_XGBOOST_UNUSED = re.compile(r"Parameters: \{ (?P<keys>[^}]*) \} are not used")
 #: Start of the message with which estimators that need counts, such as
 #: MultinomialNB in scikit-learn 1.9, reject negative inputs.
 _NEGATIVE_INPUT = re.compile(r"[Nn]egative values")
@@ -96,6 +96,7 @@ def make_model(cfg: DictConfig | Mapping[str, Any], *, seed: int) -> BaseEstimat
     _check_classifier(estimator, target)
     seed_estimator(estimator, seed)
     _validate_parameters(estimator)
+    check_xgboost_parameters(estimator)
     return estimator
 
 
@@ -388,7 +389,8 @@ def _check_keys(cfg: Mapping[str, Any], estimator_class: type, target: str) -> N
         # Classes written in C may expose no signature; instantiate reports theirs.
         return
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        # Such classes (xgboost's) take any keyword; fit_model checks theirs.
+        # Such classes (xgboost's) take any keyword, so make_model checks
+        # xgboost's with a probe fit.
         return
 
     accepted = [
@@ -467,9 +469,9 @@ def _unused_xgboost_parameters(estimator: Any) -> Iterator[None]:
         warnings.simplefilter("always")
         yield
     for warning in caught:
-        match = _XGBOOST_UNUSED.search(str(warning.message))
-        if match:
-            key = match.group("keys").split(",")[0].strip().strip('"')
+        keys = unused_keys(str(warning.message))
+        if keys:
+            key = keys[0]
             value = estimator.get_params().get(key)
             raise ConfigError(
                 f"model.{key} is {value!r}, but {type(estimator).__name__} has no "

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from fakegen.errors import ConfigError
+from fakegen.verifier.names import (
+    ACCURACY,
+    BAYES_METRICS,
+    TRAIN_ACCURACY,
+    score_names,
+)
 
 # First parts of the metric names a run records; ``objective`` must use one.
 METRIC_FAMILIES = ("train", "test", "suite", "bayes", "constraint", "encoder")
@@ -17,19 +23,12 @@ METRIC_FAMILIES = ("train", "test", "suite", "bayes", "constraint", "encoder")
 # the suites or constraints. Balanced accuracy, F1 and ROC AUC need a binary
 # label, and rule agreement needs a synthetic table.
 FIXED_METRICS = {
-    "train": ("train/accuracy",),
+    "train": (TRAIN_ACCURACY,),
     "test": (
-        "test/accuracy",
-        "test/accuracy_low",
-        "test/accuracy_high",
-        "test/balanced_accuracy",
-        "test/f1",
-        "test/roc_auc",
-        "test/rule_agreement",
-        "test/rule_agreement_low",
-        "test/rule_agreement_high",
+        *score_names("test", ACCURACY).values(),
+        *score_names("test", "rule_agreement").values(),
     ),
-    "bayes": ("bayes/accuracy", "bayes/gap"),
+    "bayes": BAYES_METRICS,
 }
 
 
@@ -38,7 +37,7 @@ def check_objective(objective: Any) -> str | None:
 
     Names of the train, test and bayes families are known before the run,
     so they are checked in full. Other families name suites and constraints,
-    which are checked once the run has recorded its metrics.
+    which ``check_recorded_objective`` checks once the config is composed.
     """
     if objective is None:
         return None
@@ -58,6 +57,46 @@ def check_objective(objective: Any) -> str | None:
             f"{family}/ metrics are {', '.join(known)}."
         )
     return objective
+
+
+def check_recorded_objective(objective: str | None, names: Sequence[str]) -> None:
+    """Reject an objective outside ``names``, the metrics a run may record.
+
+    ``names`` comes from the config before any data exists, so this runs
+    before generation. A name that only the data rules out, such as a ROC AUC
+    of a model without probabilities, passes here and fails after the run.
+    """
+    if objective is None or objective in names:
+        return
+    parts = objective.split("/")
+    depth = 0
+    while depth < len(parts) and any(
+        _starts_with(name, parts[: depth + 1]) for name in names
+    ):
+        depth += 1
+    matched = parts[:depth]
+    following = [
+        name.split("/")[depth]
+        for name in names
+        if _starts_with(name, matched) and len(name.split("/")) > depth
+    ]
+    following = ", ".join(dict.fromkeys(following))
+    if matched:
+        start = "/".join(matched) + "/"
+        recorded = f"names it records that start with {start!r} continue with"
+    else:
+        recorded = "names it records start with"
+    close = difflib.get_close_matches(objective, names, n=1)
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    raise ConfigError(
+        f"objective is {objective!r}, a metric this run does not record: the "
+        f"metric {recorded} {following}. {hint}Set objective to a metric the run "
+        "records, or null."
+    )
+
+
+def _starts_with(name: str, parts: Sequence[str]) -> bool:
+    return name.split("/")[: len(parts)] == list(parts)
 
 
 def objective_value(

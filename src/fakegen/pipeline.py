@@ -42,7 +42,11 @@ from fakegen.model import (
     fit_model,
     make_model,
 )
-from fakegen.objective import objective_value
+from fakegen.objective import (
+    check_objective,
+    check_recorded_objective,
+    objective_value,
+)
 from fakegen.results import (
     FAILED_RESULTS_NAME,
     RESULTS_NAME,
@@ -60,6 +64,12 @@ from fakegen.verifier import (
     verify_synthetic,
 )
 from fakegen.verifier.files import make_file_constraints
+from fakegen.verifier.names import (
+    TRAIN_ACCURACY,
+    file_metric_names,
+    synthetic_metric_names,
+    unseen_literals_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +185,9 @@ def make_plan(
 ) -> Plan:
     """Check the composed config and build the generator and the estimator.
 
+    The ``objective`` is checked here too, against the metric names the
+    config lets the run record, so a misnamed one costs no generation.
+
     ``choices`` (group to option, as Hydra chose them) names the model in the
     message about an encoder and model pair that cannot train together.
     """
@@ -208,6 +221,7 @@ def make_plan(
     )
     if kind == "file":
         check_file_config(generator_cfg, config.get("constraint") or {})
+        check_suite_names(options.constraints, key="verifier.constraints")
     if kind == "synthetic":
         if options.constraints:
             names = ", ".join(map(str, options.constraints))
@@ -223,7 +237,18 @@ def make_plan(
         check_suite_names(
             [c.name for c in plan.generator.constraints], key="constraint.constraints"
         )
+    objective = check_objective(config.get("objective"))
+    if objective is not None:
+        check_recorded_objective(objective, recordable_metrics(plan))
     return plan
+
+
+def recordable_metrics(plan: Plan) -> list[str]:
+    """Return every metric name the run that ``plan`` describes may record."""
+    if plan.generator is None:
+        tests = plan.config["generator"].get("tests") or {}
+        return file_metric_names(map(str, tests), plan.options)
+    return synthetic_metric_names(plan.generator, plan.options)
 
 
 def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) -> None:
@@ -289,13 +314,11 @@ def execute(plan: Plan, results: dict[str, Any], timer: Timer, run_dir: Path) ->
             verification = verify_synthetic(
                 model, generator, plan.options, seed=plan.seed, run_dir=run_dir
             )
-    results["metrics"] = {"train/accuracy": train_accuracy, **verification.metrics}
+    results["metrics"] = {TRAIN_ACCURACY: train_accuracy, **verification.metrics}
     if generator is None:
         for test_name, test in data.tests.items():
-            results["metrics"][f"encoder/unseen_literals/{test_name}"] = (
-                log_unseen_literals(
-                    encoder, test.X, name=test_name, literal=plan.encoder.literal
-                )
+            results["metrics"][unseen_literals_name(test_name)] = log_unseen_literals(
+                encoder, test.X, name=test_name, literal=plan.encoder.literal
             )
     results["verdicts"] = verification.verdicts
     results["verdict_reasons"] = verification.verdict_reasons

@@ -17,6 +17,7 @@ from fakegen.errors import InfeasibleError
 from fakegen.generator import Dataset
 from fakegen.verifier import figures
 from fakegen.verifier.metrics import predict, score_labels, score_share, suite_metrics
+from fakegen.verifier.names import SHARE_METRICS, TEST_ACCURACY, breaking_share_name
 from fakegen.verifier.options import (
     COUNTERFACTUAL,
     VerifierOptions,
@@ -230,7 +231,7 @@ def verify_files(
             correct += round(row["score"] * row["rows"])
             total += row["rows"]
         if total:
-            result.metrics["test/accuracy"] = correct / total
+            result.metrics[TEST_ACCURACY] = correct / total
     if options.constraints and train is not None:
         with timed(result.timings, "constraints"):
             _verify_constraints(result, model, tests, train, options, seed)
@@ -248,7 +249,7 @@ def _verify_constraints(result, model, tests, train, options, seed) -> None:
     result.file_constraints = count_breaking(constraints, tables)
     for name, entry in result.file_constraints.items():
         share = entry["tables"]["generator.train"]["share"]
-        result.metrics[f"constraint/{name}/train_breaking_share"] = share
+        result.metrics[breaking_share_name(name)] = share
     classes = getattr(model, "classes_", None)
     if classes is None or list(classes) != [0, 1] or options.counterfactual_rows == 0:
         log.warning(
@@ -281,7 +282,9 @@ def _verify_constraints(result, model, tests, train, options, seed) -> None:
         )
     labels = np.asarray(model.predict(pd.concat([first, second], ignore_index=True)))
     flipped = (labels[: len(first)] == 1) & (labels[len(first) :] == 0)
-    row = score_share(int(flipped.sum()), len(first), metric="flipped")
+    row = score_share(
+        int(flipped.sum()), len(first), metric=SHARE_METRICS[COUNTERFACTUAL]
+    )
     row["by_constraint"] = {
         str(name): score_share(
             int(flipped[groups == name].sum()),

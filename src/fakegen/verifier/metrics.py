@@ -19,6 +19,8 @@ from sklearn.metrics import (
 )
 from sklearn.pipeline import Pipeline
 
+from fakegen.verifier.names import suite_metric_names
+
 # Two-sided 95% normal quantile, about 1.96.
 Z_95 = float(ndtri(0.975))
 
@@ -171,13 +173,5 @@ def _roc_auc(y_true: np.ndarray, predictions: Predictions) -> float | None:
 
 def suite_metrics(name: str, row: dict[str, Any]) -> dict[str, float]:
     """Flatten a scored suite row into ``suite/<name>/<metric>`` metrics."""
-    metric = row["metric"]
-    metrics = {
-        f"suite/{name}/{metric}": row["score"],
-        f"suite/{name}/{metric}_low": row["low"],
-        f"suite/{name}/{metric}_high": row["high"],
-    }
-    for extra in ("balanced_accuracy", "f1", "roc_auc"):
-        if extra in row:
-            metrics[f"suite/{name}/{extra}"] = row[extra]
-    return metrics
+    names = suite_metric_names(name, row["metric"])
+    return {metric: row[key] for key, metric in names.items() if key in row}

@@ -228,6 +228,11 @@ def cross_boundary(constraint, first, second, distance, rng) -> None:
         pending = pending[constraint.check(second.iloc[pending])]
 
 
+def literal_columns(generator: SyntheticGenerator) -> list[str]:
+    """Return the literal columns of the table, which the unseen-literal suite uses."""
+    return [name for name, column in generator.columns.items() if column.is_literal]
+
+
 def make_unseen_literal_suite(
     generator: SyntheticGenerator, valid: pd.DataFrame, rng: np.random.Generator
 ) -> Suite | None:
@@ -236,7 +241,7 @@ def make_unseen_literal_suite(
     The new values are named ``unseen_<column>_<k>``; the rule labels them as
     it would any value outside a membership list.
     """
-    names = [name for name, column in generator.columns.items() if column.is_literal]
+    names = literal_columns(generator)
     n_rows = len(valid)
     if not names or n_rows == 0:
         return None

@@ -19,6 +19,14 @@ from fakegen.verifier.metrics import (
     score_share,
     suite_metrics,
 )
+from fakegen.verifier.names import (
+    ACCURACY,
+    BAYES_METRICS,
+    EDGE_METRICS,
+    SHARE_METRICS,
+    edge_metric_name,
+    score_names,
+)
 from fakegen.verifier.options import (
     BOUNDARY,
     COUNTERFACTUAL,
@@ -156,13 +164,14 @@ def score_suite(
     """Score one suite against the in-distribution predictions ``reference``."""
     if suite.name == INVARIANCE:
         unchanged = predictions.labels == reference.labels[: len(suite.X)]
-        row = score_share(int(unchanged.sum()), len(unchanged), metric="unchanged")
+        metric = SHARE_METRICS[INVARIANCE]
+        row = score_share(int(unchanged.sum()), len(unchanged), metric=metric)
         return {"suite": suite.name, "rule": "distractors resampled", **row}
     if suite.name == COUNTERFACTUAL:
         n = suite.pairs
         correct = predictions.labels == suite.y
         flipped = correct[:n] & correct[n:]
-        row = score_share(int(flipped.sum()), n, metric="flipped")
+        row = score_share(int(flipped.sum()), n, metric=SHARE_METRICS[COUNTERFACTUAL])
         row["by_constraint"] = _by_group(suite.groups, flipped)
         return {"suite": suite.name, "rule": "pairs across one boundary", **row}
     row = score_labels(suite.y, predictions)
@@ -240,24 +249,21 @@ def _score_in_distribution(result, test, predictions, noise) -> dict[str, Any]:
     """Score the test set on noisy labels (``test/``) and on the rule's labels."""
     noisy = score_labels(test.y, predictions)
     metrics = result.metrics
-    metrics["test/accuracy"] = noisy["score"]
-    metrics["test/accuracy_low"] = noisy["low"]
-    metrics["test/accuracy_high"] = noisy["high"]
-    for extra in ("balanced_accuracy", "f1", "roc_auc"):
-        if extra in noisy:
-            metrics[f"test/{extra}"] = noisy[extra]
+    for key, name in score_names("test", ACCURACY).items():
+        if key in noisy:
+            metrics[name] = noisy[key]
     clean = noisy
     if noise > 0:
         clean = score_labels(test.y_clean, predictions)
-    metrics["test/rule_agreement"] = clean["score"]
-    metrics["test/rule_agreement_low"] = clean["low"]
-    metrics["test/rule_agreement_high"] = clean["high"]
+    for key, name in score_names("test", "rule_agreement").items():
+        metrics[name] = clean[key]
     # Flipping a share ``noise`` of labels at random caps any model's expected
     # accuracy on noisy labels at 1 - noise: the rule itself scores that. A
     # finite test set can beat the expectation by sampling error, so the gap
     # is signed and negative then.
-    metrics["bayes/accuracy"] = 1.0 - noise
-    metrics["bayes/gap"] = metrics["bayes/accuracy"] - noisy["score"]
+    ceiling, gap = BAYES_METRICS
+    metrics[ceiling] = 1.0 - noise
+    metrics[gap] = metrics[ceiling] - noisy["score"]
     return {"suite": IN_DISTRIBUTION, "rule": "", **clean}
 
 
@@ -281,10 +287,10 @@ def _search_boundaries(result, model, generator, base, options) -> None:
         )
         result.boundaries[constraint.name] = report
         for edge_name, entry in report["edges"].items():
-            prefix = f"constraint/{constraint.name}/{edge_name}"
-            for key in ("learned", "error_std", "monotonic_share", "flipped_share"):
+            for key in EDGE_METRICS:
                 if key in entry:
-                    result.metrics[f"{prefix}/{key}"] = entry[key]
+                    name = edge_metric_name(constraint.name, edge_name, key)
+                    result.metrics[name] = entry[key]
 
 
 def _judge(result, generator, options) -> None:
