@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -93,6 +94,23 @@ def immutable_folder(tmp_path) -> Iterator[Path]:
 def load_results(run_dir: Path) -> dict:
     """Read ``run_dir/results.json``."""
     return json.loads((Path(run_dir) / "results.json").read_text(encoding="utf-8"))
+
+
+def assert_failed_before_data(
+    completed: subprocess.CompletedProcess, run_dir: Path, message: str
+) -> None:
+    """Assert that a run ended with ``message`` alone, before any data existed."""
+    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
+    assert completed.returncode == 1
+    assert len(errors) == 1, completed.stderr
+    assert re.search(re.escape(message) + "$", errors[0]), errors[0]
+    assert "Traceback" not in completed.stdout + completed.stderr
+    assert "Generated rows=" not in completed.stderr
+    results = load_results(run_dir)
+    assert results["status"] == "failed"
+    assert "dataset" not in results
+    assert "metrics" not in results
+    assert "generate" not in results["timings"]
 
 
 def load_preset(name: str) -> dict:

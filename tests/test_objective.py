@@ -8,7 +8,7 @@ import re
 import pytest
 from omegaconf import OmegaConf
 
-from conftest import REPO, load_results
+from conftest import REPO, assert_failed_before_data, load_results
 from fakegen.errors import ConfigError
 from fakegen.objective import check_recorded_objective
 from fakegen.pipeline import make_plan, recordable_metrics
@@ -142,18 +142,8 @@ def test_run_rejects_unrecorded_objective_before_data(
     fakegen, tmp_path, arguments, message
 ):
     completed = fakegen(*arguments, cwd=REPO)
-    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
 
-    assert completed.returncode == 1
-    assert len(errors) == 1, completed.stderr
-    assert re.search(re.escape(message) + "$", errors[0]), errors[0]
-    assert "Traceback" not in completed.stdout + completed.stderr
-    assert "Generated rows=" not in completed.stderr
-    results = load_results(tmp_path / "run")
-    assert results["status"] == "failed"
-    assert "dataset" not in results
-    assert "metrics" not in results
-    assert "generate" not in results["timings"]
+    assert_failed_before_data(completed, tmp_path / "run", message)
 
 
 def test_check_recorded_objective_accepts_recorded_name():

@@ -9,7 +9,7 @@ import pytest
 from sklearn.tree import DecisionTreeClassifier
 from xgboost import XGBClassifier, __version__
 
-from conftest import load_results
+from conftest import assert_failed_before_data
 from fakegen.errors import ConfigError
 from fakegen.xgboost_check import check_xgboost_parameters, unused_keys
 
@@ -53,17 +53,8 @@ def test_run_rejects_unknown_model_key_before_data(
     fakegen, tmp_path, arguments, message
 ):
     completed = fakegen(*arguments, *SMALL)
-    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
 
-    assert completed.returncode == 1
-    assert len(errors) == 1, completed.stderr
-    assert re.search(re.escape(message) + "$", errors[0]), errors[0]
-    assert "Traceback" not in completed.stdout + completed.stderr
-    assert "Generated rows=" not in completed.stderr
-    results = load_results(tmp_path / "run")
-    assert results["status"] == "failed"
-    assert "dataset" not in results
-    assert "generate" not in results["timings"]
+    assert_failed_before_data(completed, tmp_path / "run", message)
 
 
 @pytest.mark.parametrize(
