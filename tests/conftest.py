@@ -123,10 +123,16 @@ def load_preset(name: str) -> dict:
 
 
 def interrupt_once(
-    command: list[str], *, cwd: Path, started: Path, stop: int, settle: float = 0.0
+    command: list[str],
+    *,
+    cwd: Path,
+    started: Path | Callable[[int], Path],
+    stop: int,
+    settle: float = 0.0,
 ) -> subprocess.CompletedProcess:
     """Run ``command``, send it ``stop`` once ``started`` exists, and wait.
 
+    ``started`` may be a function of the process id that returns the path.
     ``settle`` seconds pass between ``started`` appearing and the signal.
     """
     process = subprocess.Popen(
@@ -137,6 +143,8 @@ def interrupt_once(
         stderr=subprocess.PIPE,
         text=True,
     )
+    if callable(started):
+        started = started(process.pid)
     deadline = time.monotonic() + 60
     while not started.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

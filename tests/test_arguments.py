@@ -280,6 +280,12 @@ def test_check_arguments_rejects_bad_sweeper_setting(argument, message):
             "the optuna sweeper has no key 'max_batch_size'. Add hydra/sweeper=basic",
         ),
         (
+            ["+verifier.constraints.old={type: threshold, column: età, value: 6}"],
+            "verifier.constraints.old is '{type: threshold, column: età, value: 6}', "
+            "but Hydra reads unquoted text as ASCII only. Quote the text inside the "
+            'mapping or list, as in "età".',
+        ),
+        (
             ["seed=é"],
             "seed is 'é', but Hydra reads unquoted values as ASCII only.",
         ),
@@ -289,6 +295,7 @@ def test_check_arguments_rejects_bad_sweeper_setting(argument, message):
         "launcher-key-typo-under-experiment",
         "optuna-key-under-basic-sweeper",
         "basic-key-under-optuna",
+        "unquoted-accent-in-mapping",
         "unquoted-accent",
     ],
 )
@@ -349,3 +356,15 @@ def test_slurm_launcher_needs_srun(monkeypatch):
     )
     with pytest.raises(ConfigError, match=re.escape(message)):
         check_arguments(["-m", "hydra/launcher=submitit_slurm", "seed=0,1"])
+
+
+def test_sweeper_params_mapping_rejected():
+    argument = 'hydra.sweeper.params={model.C: "interval(0.1, 1)"}'
+
+    message = (
+        f"{argument} gives the sweep parameters as one mapping, which Hydra "
+        "cannot merge into hydra.sweeper.params. Give each parameter as its own "
+        "override, such as 'model.C=interval(0.1, 1)'"
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        check_arguments(["-m", "hydra/sweeper=optuna", argument])

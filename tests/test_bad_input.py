@@ -144,6 +144,13 @@ CASES = [
         id="unknown-model-class",
     ),
     pytest.param(
+        ["+generator.tests={heldout: heldout.csv}"],
+        "generator.tests applies to a table read from a file, but this run "
+        "generates a synthetic table. Add generator=file to read your own table, "
+        "or remove generator.tests.",
+        id="file-key-on-synthetic-table",
+    ),
+    pytest.param(
         ["verifier.learned=1.5"],
         "verifier.learned is 1.5; it must lie in (0, 1].",
         id="threshold-out-of-range",

@@ -245,6 +245,10 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
     [
         (["sed=1"], "sed is not a known key. Did you mean seed?"),
         (
+            ["genertor.rows=100"],
+            "genertor is not a known key. Did you mean generator?",
+        ),
+        (
             ["-m", "objective=test/acuracy", "seed=0,1"],
             "objective is 'test/acuracy', which no run records. Did you mean "
             "test/accuracy?",
@@ -290,6 +294,7 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
     ],
     ids=[
         "top-level-typo",
+        "section-typo",
         "objective-typo-in-sweep",
         "model-key-typo",
         "swept-option-typo",

@@ -73,12 +73,11 @@ def test_generate_same_seed_same_bytes(tmp_path):
 def test_generate_interrupted_keeps_earlier_file(tmp_path, stop):
     earlier = tmp_path / "t.csv"
     earlier.write_text("kept\n", encoding="utf-8")
-    partial = tmp_path / ".t.csv.partial"
     # Chunks are being written once the partial file exists.
     completed = interrupt_once(
         [str(GENERATE), "generator.rows=100000000", "chunk_rows=20000", "output=t.csv"],
         cwd=tmp_path,
-        started=partial,
+        started=lambda pid: tmp_path / f".t.csv.{pid}.partial",
         stop=stop,
     )
     stderr = completed.stderr
@@ -86,8 +85,29 @@ def test_generate_interrupted_keeps_earlier_file(tmp_path, stop):
     assert completed.returncode == 128 + stop, stderr
     assert "Interrupted; a table cut short is removed" in stderr
     assert "Traceback" not in stderr
-    assert not partial.exists()
+    assert list(tmp_path.glob(".t.csv.*.partial")) == []
     assert earlier.read_text(encoding="utf-8") == "kept\n"
+
+
+def test_generate_two_writers_leave_whole_file(tmp_path):
+    # Both commands write the same path at once. Each renames its own complete
+    # file, so the survivor is one whole table, whichever finishes last.
+    commands = [
+        [str(GENERATE), "generator.rows=300000", f"seed={seed}", "output=t.parquet"]
+        for seed in (1, 2)
+    ]
+    processes = [
+        subprocess.Popen(
+            command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        for command in commands
+    ]
+    codes = [process.wait(timeout=300) for process in processes]
+
+    assert codes == [0, 0]
+    table = pq.read_table(tmp_path / "t.parquet")
+    assert table.num_rows == 300000
+    assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
 
 
 def test_generate_csv_with_clean_label(tmp_path):
@@ -224,6 +244,26 @@ def test_generate_rejects_group_of_fakegen(tmp_path, argument):
     assert completed.stderr.splitlines() == [
         f"[ERROR] {argument} sets the {group} group, which only the fakegen "
         "command reads; fakegen-generate reads constraint and generator. Remove it."
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["generator=file", "generator.train=train.csv", "generator.label=y"],
+        ["generator=file", "generator.rows=1000"],
+    ],
+    ids=["file-keys", "synthetic-keys"],
+)
+def test_generate_rejects_file_generator(tmp_path, arguments):
+    completed = generate(*arguments, "output=t.csv", cwd=tmp_path)
+
+    assert completed.returncode == 1
+    assert completed.stderr.splitlines() == [
+        "[ERROR] generator=file reads a table from a file, and fakegen-generate "
+        "writes synthetic tables only. Choose a synthetic generator, such as "
+        "generator=applicant."
     ]
     assert list(tmp_path.iterdir()) == []
 
@@ -422,7 +462,7 @@ def test_generate_chunk_beyond_address_limit_rejected(tmp_path):
 
 @pytest.mark.parametrize("suffix", ["parquet", "csv"])
 def test_generate_table_beyond_free_disk_rejected(tmp_path, suffix):
-    # No disk holds 10**14 rows, and the first 1,000-row chunk shows that.
+    # No disk has room for 10**14 rows, and the first 1,000-row chunk shows that.
     completed = generate(
         "generator.rows=100000000000000",
         "chunk_rows=1000",

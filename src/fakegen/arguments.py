@@ -7,6 +7,7 @@ the overrides first and end the command with one line instead.
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from typing import Any
 
@@ -101,6 +102,11 @@ def top_level_names() -> tuple[str, ...]:
     return tuple(dict.fromkeys((*TOP_LEVEL_KEYS, *group_options(), "hydra")))
 
 
+# A run of characters between the separators of a mapping or list that contains
+# a character outside ASCII, such as età in {column: età}.
+UNQUOTED_WORD = re.compile(r"[^\s,:{}\[\]'\"]*[^\x00-\x7f][^\s,:{}\[\]'\"]*")
+
+
 def check_unquoted_text(arguments: list[str]) -> None:
     """Raise ConfigError for an override whose unquoted value is not ASCII.
 
@@ -110,17 +116,29 @@ def check_unquoted_text(arguments: list[str]) -> None:
     """
     parser = OverridesParser.create()
     for argument in _override_texts(arguments):
-        key, _, value = argument.partition("=")
+        key, _, value = argument.lstrip("+~").partition("=")
         if value.isascii() or value[:1] in ("'", '"'):
             continue
         try:
             parser.parse_override(argument)
         except HydraException:
+            pass
+        else:
+            continue
+        if value[:1] not in ("{", "["):
             raise ConfigError(
                 f"{key} is {value!r}, but Hydra reads unquoted values as ASCII "
                 f"only. Quote the value inside the shell's quotes: "
                 f"'{key}=\"{value}\"'."
-            ) from None
+            )
+        # Quoting a whole mapping or list makes it one string, so only the
+        # text inside it gets quotes.
+        word = UNQUOTED_WORD.search(value)
+        element = word.group(0) if word else value
+        raise ConfigError(
+            f"{key} is {value!r}, but Hydra reads unquoted text as ASCII only. "
+            f'Quote the text inside the mapping or list, as in "{element}".'
+        )
 
 
 def check_experiment_arguments(arguments: list[str]) -> None:
@@ -229,13 +247,24 @@ def check_sweep_settings(arguments: list[str]) -> None:
 
     These are ``hydra.launcher.n_jobs=0``, ``hydra.sweeper.n_trials`` or
     ``hydra.sweeper.n_jobs`` below 1, and a ``hydra.sweeper.direction`` other
-    than minimize or maximize.
+    than minimize or maximize, and ``hydra.sweeper.params`` given as one
+    mapping.
     """
     for _, override in _parse_overrides(arguments):
         key = override.key_or_group
         if override.is_sweep_override():
             continue
         value = override.value()
+        if key == "hydra.sweeper.params" and isinstance(value, dict):
+            # OmegaConf 2.3 fails with an AttributeError traceback when it
+            # merges a mapping into the sweeper's params, which start as null.
+            raise ConfigError(
+                f"{override.input_line} gives the sweep parameters as one "
+                "mapping, which Hydra cannot merge into hydra.sweeper.params. "
+                "Give each parameter as its own override, such as "
+                "'model.C=interval(0.1, 1)' or model=logreg,tree, or list them "
+                "under hydra.sweeper.params in an experiment file."
+            )
         if key == "hydra.sweeper.direction" and isinstance(value, str):
             if value not in OPTUNA_DIRECTIONS:
                 hint = suggestion(value, OPTUNA_DIRECTIONS, prefix=f"{key}=")

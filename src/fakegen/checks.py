@@ -82,6 +82,30 @@ def check_keys(
         )
 
 
+def check_generator_keys(generator: Mapping[str, Any], kind: str) -> None:
+    """Raise ConfigError for a key of ``generator`` that its ``kind`` lacks.
+
+    A key that belongs to the other kind, such as ``generator.tests`` on a
+    synthetic table, gets a message naming the preset that takes it.
+    """
+    other = "file" if kind == "synthetic" else "synthetic"
+    for name in generator:
+        if name in GENERATOR_KEYS[kind] or name not in GENERATOR_KEYS[other]:
+            continue
+        if other == "file":
+            raise ConfigError(
+                f"generator.{name} applies to a table read from a file, but this "
+                "run generates a synthetic table. Add generator=file to read your "
+                f"own table, or remove generator.{name}."
+            )
+        raise ConfigError(
+            f"generator.{name} applies to a synthetic table, but this run reads "
+            "a table from a file. Choose a synthetic generator, such as "
+            f"generator=applicant, or remove generator.{name}."
+        )
+    check_keys(generator, GENERATOR_KEYS[kind], key="generator")
+
+
 def check_override_keys(
     arguments: Iterable[str],
     sections: Mapping[str, Iterable[str]],
@@ -108,8 +132,9 @@ def check_override_keys(
         if dot and section in sections:
             name = rest.split(".", 1)[0]
             check_keys({name: None}, sections[section], key=section)
-        elif not dot and top_level:
-            check_keys({path: None}, top_level, key="")
+        elif top_level and section != "hydra":
+            # A mistyped section, such as genertor.rows, is checked as a key.
+            check_keys({section: None}, top_level, key="")
 
 
 def check_seed(seed: Any) -> int:

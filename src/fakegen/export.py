@@ -35,6 +35,7 @@ from fakegen.arguments import check_mode_flags, check_preset_arguments
 from fakegen.checks import (
     CONSTRAINT_KEYS,
     GENERATOR_KEYS,
+    check_generator_keys,
     check_keys,
     check_override_keys,
 )
@@ -53,7 +54,7 @@ from fakegen.interrupts import (
 )
 from fakegen.memory import check_table_fits
 from fakegen.paths import config_dir
-from fakegen.presets import group_options
+from fakegen.presets import group_options, preset_body
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,9 @@ def write_table(
     """
     kind = output_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
+    # The process id keeps two commands that write the same output apart:
+    # each renames its own complete file, so the last to finish wins.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     total = 0
     writer = None
     try:
@@ -245,7 +248,7 @@ def export(cfg: Mapping[str, Any]) -> int:
             "writes synthetic tables only. Choose a synthetic generator, such "
             "as generator=applicant."
         )
-    check_keys(generator_cfg, GENERATOR_KEYS["synthetic"], key="generator")
+    check_generator_keys(generator_cfg, "synthetic")
     check_keys(cfg.get("constraint") or {}, CONSTRAINT_KEYS, key="constraint")
     seed, rows, chunk_rows, clean_label = check_export_options(cfg)
     output = cfg.get("output")
@@ -349,7 +352,16 @@ def check_generate_arguments(arguments: list[str]) -> None:
             )
         if argument.startswith("-"):
             continue
-        key = argument.lstrip("+~").partition("=")[0].split(".", 1)[0]
+        path, _, value = argument.lstrip("+~").partition("=")
+        key = path.split(".", 1)[0]
+        if path == "generator" and value in group_options()["generator"]:
+            kind = preset_body("generator", value).get("kind", "synthetic")
+            if kind != "synthetic":
+                raise ConfigError(
+                    f"{argument} reads a table from a file, and fakegen-generate "
+                    "writes synthetic tables only. Choose a synthetic generator, "
+                    "such as generator=applicant."
+                )
         if key in others and key not in read:
             raise ConfigError(
                 f"{argument} sets the {key} group, which only the fakegen command "

@@ -18,6 +18,7 @@ from fakegen.checks import (
     CONSTRAINT_KEYS,
     GENERATOR_KEYS,
     TOP_LEVEL_KEYS,
+    check_generator_keys,
     check_keys,
     check_seed,
 )
@@ -197,7 +198,7 @@ def make_plan(
     kind = generator_cfg.get("kind", "synthetic")
     if kind not in GENERATOR_KEYS:
         raise ConfigError(f"generator.kind is {kind!r}; use synthetic or file.")
-    check_keys(generator_cfg, GENERATOR_KEYS[kind], key="generator")
+    check_generator_keys(generator_cfg, kind)
     check_keys(config.get("constraint") or {}, CONSTRAINT_KEYS, key="constraint")
     options = check_verifier_options(config.get("verifier") or {})
     encoder_options = check_encoder_options(config.get("encoder") or {})
