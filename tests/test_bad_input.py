@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
 import signal
 import subprocess
@@ -201,6 +202,29 @@ def test_failed_rerun_keeps_completed_results(fakegen, tmp_path):
     assert completed.stderr.count("Kept the completed results.json") == 1
     failure = (tmp_path / "run" / "results.failed.json").read_text()
     assert '"status": "failed"' in failure
+
+
+def test_run_folder_in_use_rejected(fakegen, tmp_path):
+    small = ["generator.rows=500", "verifier.test_rows=200", "verifier.suite_rows=200"]
+    assert fakegen(*small, "tracker=none").returncode == 0
+    before = (tmp_path / "run" / "results.json").read_bytes()
+
+    # This test process holds the folder's lock, as a run started in the
+    # same second would.
+    with open(tmp_path / "run" / ".fakegen.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        completed = fakegen(*small, "seed=1", "tracker=none")
+
+    assert completed.returncode == 1
+    message = (
+        f"{tmp_path / 'run'} is in use by another fakegen run. Runs started in "
+        "the same second share the default folder, so give each run its own "
+        "with hydra.run.dir=PATH, or start them at least a second apart."
+    )
+    assert completed.stderr.strip().endswith(message), completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert (tmp_path / "run" / "results.json").read_bytes() == before
+    assert not (tmp_path / "run" / "results.failed.json").exists()
 
 
 def test_bad_config_starts_no_wandb_run(fakegen, wandb_offline):

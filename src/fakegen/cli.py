@@ -21,6 +21,7 @@ from fakegen.arguments import check_arguments
 from fakegen.callbacks import failed_runs
 from fakegen.errors import ConfigError, FakegenError
 from fakegen.extras import check_plugins
+from fakegen.folder_lock import run_folder_lock
 from fakegen.interrupts import (
     exit_on_closed_pipe,
     exit_on_early_error,
@@ -126,24 +127,28 @@ def run(cfg: DictConfig) -> float | None:
         resume = cfg.get("resume", False)
         if not isinstance(resume, bool):
             raise ConfigError(f"resume is {resume!r}; give true or false.")
-        results = _completed_results(cfg, run_dir) if resume else None
-        if results is not None:
-            log.info(
-                "Skipped run %s: %s is completed with the same config", name, run_dir
-            )
-            # A failed attempt since then, such as one with another objective,
-            # no longer describes this run, which the skip confirms completed.
-            (run_dir / FAILED_RESULTS_NAME).unlink(missing_ok=True)
-        else:
-            results = run_experiment(
-                cfg,
-                run_dir=run_dir,
-                name=name,
-                choices=choices,
-                overrides=list(hydra_cfg.overrides.task),
-                objective=objective,
-            )
-            show_run_table(results)
+        with run_folder_lock(run_dir):
+            results = _completed_results(cfg, run_dir) if resume else None
+            if results is not None:
+                log.info(
+                    "Skipped run %s: %s is completed with the same config",
+                    name,
+                    run_dir,
+                )
+                # A failed attempt since then, such as one with another
+                # objective, no longer describes this run, which the skip
+                # confirms completed.
+                (run_dir / FAILED_RESULTS_NAME).unlink(missing_ok=True)
+            else:
+                results = run_experiment(
+                    cfg,
+                    run_dir=run_dir,
+                    name=name,
+                    choices=choices,
+                    overrides=list(hydra_cfg.overrides.task),
+                    objective=objective,
+                )
+                show_run_table(results)
         return objective_value(
             results.get("metrics", {}), objective, results_path=run_dir / RESULTS_NAME
         )
