@@ -92,7 +92,7 @@ def test_tracking_unrecorded_objective_marks_run_failed(
             None,
             "file/below",
             "WANDB_DIR is '{dir}', which cannot be created or written (Not a "
-            "directory), so this run is not tracked; set tracker.dir to a folder "
+            "directory), so this run is not tracked. Set WANDB_DIR to a folder "
             "you can write to.",
         ),
     ],

@@ -101,6 +101,24 @@ def test_verify_files_drops_pairs_no_value_breaks(values, caplog):
     )
 
 
+def test_verify_files_three_classes_skip_pairs(caplog):
+    # A third class: rows past age 50 get label 2.
+    train, test = (
+        Dataset(X=t.X, y=np.where(t.X["age"] > 50, 2, t.y), y_clean=t.y_clean)
+        for t in (make_table(600, 0), make_table(200, 1))
+    )
+    options = VerifierOptions(constraints={"adult": AGE_RULE}, counterfactual_rows=100)
+
+    result = verify_files(fit(train), {"heldout": test}, options, train=train, seed=0)
+
+    assert "counterfactual" not in {row["suite"] for row in result.suites}
+    assert (
+        "Skipped counterfactual pairs: they need a model of the two classes 0 and "
+        "1, and the labels are 0, 1, 2. Set generator.positive to the label value "
+        "the constraints describe, so that it is 1 against the rest."
+    ) in caplog.text
+
+
 def test_file_ratio_with_zero_denominator_names_file_fix():
     X = make_table(100, 0).X.assign(score=np.linspace(0.0, 1.0, 100))
     rule = {

@@ -177,10 +177,11 @@ class WandbTracker(NullTracker):
         except OSError as exc:
             log.warning(
                 "%s is %r, which cannot be created or written (%s), so this run "
-                "is not tracked; set tracker.dir to a folder you can write to.",
+                "is not tracked. Set %s to a folder you can write to.",
                 key,
                 str(directory),
                 exc.strerror or exc,
+                "tracker.dir" if key == "hydra.run.dir" else key,
             )
             return None
         return directory

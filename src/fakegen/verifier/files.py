@@ -251,10 +251,19 @@ def _verify_constraints(result, model, tests, train, options, seed) -> None:
         share = entry["tables"]["generator.train"]["share"]
         result.metrics[breaking_share_name(name)] = share
     classes = getattr(model, "classes_", None)
-    if classes is None or list(classes) != [0, 1] or options.counterfactual_rows == 0:
+    if options.counterfactual_rows == 0:
         log.warning(
-            "Skipped counterfactual pairs: they need a model with the two classes "
-            "0 and 1 and verifier.counterfactual_rows above 0."
+            "Skipped counterfactual pairs: verifier.counterfactual_rows is 0; set "
+            "it above 0 to build them."
+        )
+        return
+    if classes is None or list(classes) != [0, 1]:
+        shown = "unknown" if classes is None else ", ".join(map(str, classes))
+        log.warning(
+            "Skipped counterfactual pairs: they need a model of the two classes "
+            "0 and 1, and the labels are %s. Set generator.positive to the label "
+            "value the constraints describe, so that it is 1 against the rest.",
+            shown,
         )
         return
     first, second, groups = make_file_pairs(
