@@ -258,12 +258,12 @@ def _verify_constraints(result, model, tests, train, options, seed) -> None:
         )
         return
     if classes is None or list(classes) != [0, 1]:
-        shown = "unknown" if classes is None else ", ".join(map(str, classes))
+        labels = "unknown" if classes is None else ", ".join(map(str, classes))
         log.warning(
             "Skipped counterfactual pairs: they need a model of the two classes "
             "0 and 1, and the labels are %s. Set generator.positive to the label "
             "value the constraints describe, so that it is 1 against the rest.",
-            shown,
+            labels,
         )
         return
     first, second, groups = make_file_pairs(
