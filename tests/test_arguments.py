@@ -286,6 +286,17 @@ def test_check_arguments_rejects_bad_sweeper_setting(argument, message):
             'mapping or list, as in "età".',
         ),
         (
+            ["+verifier.constraints.old.column=età"],
+            "verifier.constraints.old.column is 'età', but Hydra reads unquoted "
+            "values as ASCII only. Quote the value inside the shell's quotes: "
+            "'+verifier.constraints.old.column=\"età\"'.",
+        ),
+        (
+            ['+verifier.constraints.età={type: threshold, column: "a", value: 6}'],
+            "verifier.constraints.età contains characters outside ASCII, which "
+            "Hydra does not accept in a key.",
+        ),
+        (
             ["seed=é"],
             "seed is 'é', but Hydra reads unquoted values as ASCII only.",
         ),
@@ -296,6 +307,8 @@ def test_check_arguments_rejects_bad_sweeper_setting(argument, message):
         "optuna-key-under-basic-sweeper",
         "basic-key-under-optuna",
         "unquoted-accent-in-mapping",
+        "unquoted-accent-added-key",
+        "accent-in-key",
         "unquoted-accent",
     ],
 )
@@ -364,7 +377,8 @@ def test_sweeper_params_mapping_rejected():
     message = (
         f"{argument} gives the sweep parameters as one mapping, which Hydra "
         "cannot merge into hydra.sweeper.params. Give each parameter as its own "
-        "override, such as 'model.C=interval(0.1, 1)'"
+        "override, such as seed=0,1,2 (or 'model.C=interval(0.1, 1)' with the "
+        "Optuna sweeper)"
     )
     with pytest.raises(ConfigError, match=re.escape(message)):
         check_arguments(["-m", "hydra/sweeper=optuna", argument])

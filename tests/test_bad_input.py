@@ -217,14 +217,35 @@ def test_run_folder_in_use_rejected(fakegen, tmp_path):
 
     assert completed.returncode == 1
     message = (
-        f"{tmp_path / 'run'} is in use by another fakegen run. Runs started in "
-        "the same second share the default folder, so give each run its own "
-        "with hydra.run.dir=PATH, or start them at least a second apart."
+        f"{tmp_path / 'run'} is in use by another fakegen run. Two commands "
+        "share a folder when both start in the same second with the default "
+        "hydra.run.dir, or when both are given the same one. Give each run its "
+        "own folder with hydra.run.dir=PATH."
     )
     assert completed.stderr.strip().endswith(message), completed.stderr
     assert "Traceback" not in completed.stderr
     assert (tmp_path / "run" / "results.json").read_bytes() == before
     assert not (tmp_path / "run" / "results.failed.json").exists()
+
+
+def test_sweep_folder_in_use_rejected(fakegen, tmp_path):
+    (tmp_path / "sweep").mkdir()
+    # This test process holds the sweep folder's lock, as a sweep started in
+    # the same second would.
+    with open(tmp_path / "sweep" / ".fakegen.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        completed = fakegen("-m", "generator.rows=500", "seed=0,1", "tracker=none")
+
+    assert completed.returncode == 1
+    message = (
+        f"{tmp_path / 'sweep'} is in use by another fakegen sweep. Two commands "
+        "share a folder when both start in the same second with the default "
+        "hydra.sweep.dir, or when both are given the same one. Give each sweep "
+        "its own folder with hydra.sweep.dir=PATH. No job of the sweep started."
+    )
+    assert completed.stderr.strip().endswith(message), completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert sorted(p.name for p in (tmp_path / "sweep").iterdir()) == [".fakegen.lock"]
 
 
 def test_bad_config_starts_no_wandb_run(fakegen, wandb_offline):

@@ -286,6 +286,12 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
             "hydra/launcher=joblib, the launcher that takes it.",
         ),
         (
+            ["generator.tests={heldout: heldout.csv}"],
+            "generator.tests applies to a table read from a file, but this run "
+            "generates a synthetic table. Add generator=file to read your own "
+            "table, or remove generator.tests.",
+        ),
+        (
             ["generator.label=städt"],
             "generator.label is 'städt', but Hydra reads unquoted values as ASCII "
             "only. Quote the value inside the shell's quotes: "
@@ -303,6 +309,7 @@ def test_mistyped_override_gives_one_line(fakegen, tmp_path):
         "experiment-without-plus",
         "launcher-typo",
         "launcher-key-of-other-launcher",
+        "file-key-without-plus",
         "unquoted-non-ascii",
     ],
 )

@@ -164,7 +164,12 @@ def test_generate_csv_with_clean_label(tmp_path):
             "range: no row can satisfy constraint 'working_age'.",
         ),
         (
-            ["generator=file"],
+            ["+generator.tests={heldout: heldout.csv}"],
+            "generator.tests applies to a table read from a file, and "
+            "fakegen-generate writes synthetic tables only. Remove generator.tests.",
+        ),
+        (
+            ["generator.kind=file"],
             "generator.kind is 'file'; fakegen-generate writes synthetic tables only.",
         ),
     ],
@@ -175,6 +180,7 @@ def test_generate_csv_with_clean_label(tmp_path):
         "empty-output",
         "tiny-chunk",
         "empty-range",
+        "file-key",
         "file-kind",
     ],
 )

@@ -301,7 +301,7 @@ def test_report_single_run_writes_nothing(tmp_path):
     message = (
         f"INFO {run_dir} is the folder of a single run, not of a sweep, so "
         "fakegen-report writes no summary files into it. The run completed with "
-        f"score 1.000; see {run_dir / 'results.json'}."
+        f"verdict score 1.000; see {run_dir / 'results.json'}."
     )
     assert re.fullmatch(re.escape(message) + "\n", completed.stderr)
     assert sorted(path.name for path in run_dir.iterdir()) == before

@@ -21,6 +21,7 @@ from fakegen.checks import (
     CONSTRAINT_KEYS,
     GENERATOR_KEYS,
     TOP_LEVEL_KEYS,
+    check_generator_keys,
     check_override_keys,
     suggestion,
 )
@@ -117,7 +118,8 @@ def check_unquoted_text(arguments: list[str]) -> None:
     parser = OverridesParser.create()
     for argument in _override_texts(arguments):
         key, _, value = argument.lstrip("+~").partition("=")
-        if value.isascii() or value[:1] in ("'", '"'):
+        prefix = argument[: len(argument) - len(argument.lstrip("+~"))]
+        if key.isascii() and (value.isascii() or value[:1] in ("'", '"')):
             continue
         try:
             parser.parse_override(argument)
@@ -125,11 +127,17 @@ def check_unquoted_text(arguments: list[str]) -> None:
             pass
         else:
             continue
+        if not key.isascii():
+            raise ConfigError(
+                f"{key} contains characters outside ASCII, which Hydra does not "
+                "accept in a key. Use a name of ASCII letters, digits and "
+                "underscores, such as a constraint name without accents."
+            )
         if value[:1] not in ("{", "["):
             raise ConfigError(
                 f"{key} is {value!r}, but Hydra reads unquoted values as ASCII "
                 f"only. Quote the value inside the shell's quotes: "
-                f"'{key}=\"{value}\"'."
+                f"'{prefix}{key}=\"{value}\"'."
             )
         # Quoting a whole mapping or list makes it one string, so only the
         # text inside it gets quotes.
@@ -227,6 +235,16 @@ def check_preset_arguments(
         if None in bodies:
             continue
         misses = find_missing_keys(bodies, path)
+        first_level = bool(misses) and len(misses[0][0]) == 1
+        if first_level and group == "generator" and config_name == "config":
+            # A key of the other kind of table, such as generator.tests on a
+            # synthetic table, needs another preset rather than a plus sign.
+            synthetic = path[0] in GENERATOR_KEYS["synthetic"]
+            file = path[0] in GENERATOR_KEYS["file"]
+            if synthetic != file:
+                check_generator_keys(
+                    {path[0]: None}, "file" if synthetic else "synthetic"
+                )
         if misses:
             _raise_missing_key(argument, group, candidates[group], misses)
 
@@ -261,9 +279,9 @@ def check_sweep_settings(arguments: list[str]) -> None:
             raise ConfigError(
                 f"{override.input_line} gives the sweep parameters as one "
                 "mapping, which Hydra cannot merge into hydra.sweeper.params. "
-                "Give each parameter as its own override, such as "
-                "'model.C=interval(0.1, 1)' or model=logreg,tree, or list them "
-                "under hydra.sweeper.params in an experiment file."
+                "Give each parameter as its own override, such as seed=0,1,2 "
+                "(or 'model.C=interval(0.1, 1)' with the Optuna sweeper), or "
+                "list them under hydra.sweeper.params in an experiment file."
             )
         if key == "hydra.sweeper.direction" and isinstance(value, str):
             if value not in OPTUNA_DIRECTIONS:

@@ -13,7 +13,8 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from fakegen.errors import FakegenError
+from fakegen.errors import ConfigError, FakegenError
+from fakegen.folder_lock import lock_folder
 from fakegen.sweep_check import shared_config_error, uses_optuna
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,15 @@ class SweepCheck(Callback):
     """
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        # Two sweeps in one folder would run jobs into each other's folders,
+        # so the sweep holds its folder's lock until the process ends.
+        try:
+            self.lock = lock_folder(
+                Path(config.hydra.sweep.dir), key="hydra.sweep.dir", what="sweep"
+            )
+        except ConfigError as exc:
+            log.error("%s No job of the sweep started.", exc)
+            raise SystemExit(1) from None
         if os.environ.get("HYDRA_FULL_ERROR") == "1":
             return
         message = shared_config_error(config)

@@ -82,16 +82,25 @@ def check_keys(
         )
 
 
-def check_generator_keys(generator: Mapping[str, Any], kind: str) -> None:
+def check_generator_keys(
+    generator: Mapping[str, Any], kind: str, *, file_runs: bool = True
+) -> None:
     """Raise ConfigError for a key of ``generator`` that its ``kind`` lacks.
 
     A key that belongs to the other kind, such as ``generator.tests`` on a
-    synthetic table, gets a message naming the preset that takes it.
+    synthetic table, gets a message naming the preset that takes it, unless
+    ``file_runs`` is false: fakegen-generate writes synthetic tables only.
     """
     other = "file" if kind == "synthetic" else "synthetic"
     for name in generator:
         if name in GENERATOR_KEYS[kind] or name not in GENERATOR_KEYS[other]:
             continue
+        if not file_runs:
+            raise ConfigError(
+                f"generator.{name} applies to a table read from a file, and "
+                f"fakegen-generate writes synthetic tables only. Remove "
+                f"generator.{name}."
+            )
         if other == "file":
             raise ConfigError(
                 f"generator.{name} applies to a table read from a file, but this "

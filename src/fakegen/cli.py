@@ -127,7 +127,9 @@ def run(cfg: DictConfig) -> float | None:
         resume = cfg.get("resume", False)
         if not isinstance(resume, bool):
             raise ConfigError(f"resume is {resume!r}; give true or false.")
-        with run_folder_lock(run_dir):
+        with run_folder_lock(
+            run_dir, key="hydra.sweep.dir" if multirun else "hydra.run.dir"
+        ):
             results = _completed_results(cfg, run_dir) if resume else None
             if results is not None:
                 log.info(

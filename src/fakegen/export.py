@@ -248,7 +248,7 @@ def export(cfg: Mapping[str, Any]) -> int:
             "writes synthetic tables only. Choose a synthetic generator, such "
             "as generator=applicant."
         )
-    check_generator_keys(generator_cfg, "synthetic")
+    check_generator_keys(generator_cfg, "synthetic", file_runs=False)
     check_keys(cfg.get("constraint") or {}, CONSTRAINT_KEYS, key="constraint")
     seed, rows, chunk_rows, clean_label = check_export_options(cfg)
     output = cfg.get("output")

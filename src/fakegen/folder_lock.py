@@ -1,8 +1,9 @@
-"""A lock that keeps two fakegen processes out of one run folder.
+"""Locks that keep two fakegen processes out of one run or sweep folder.
 
-Hydra names a run's folder after the second it started in, so two runs
-started in the same second in the same directory get the same folder, and
-the later results.json would replace the earlier one without a word.
+Hydra names a folder after the second its run or sweep started in, so two
+commands started in the same second in the same directory get the same
+folder, and the later results.json would replace the earlier one without a
+word.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from fakegen.errors import ConfigError
 
@@ -24,33 +26,47 @@ log = logging.getLogger(__name__)
 LOCK_NAME = ".fakegen.lock"
 
 
-@contextmanager
-def run_folder_lock(run_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``run_dir`` while the block runs.
+def lock_folder(folder: Path, *, key: str, what: str) -> IO[str] | None:
+    """Lock ``folder`` for this process and return the open lock file.
 
-    The operating system releases the lock when the process ends, however it
-    ends, so a killed run leaves no stale lock. The empty lock file stays,
-    because removing it would let a third process lock a new file while a
-    second still waits on the old one.
+    The lock holds until the returned file is closed or the process ends,
+    however it ends, so a killed run leaves no stale lock. ``key`` is the
+    setting that chose the folder and ``what`` names the command's kind
+    ("run" or "sweep") in the message. Returns None where no lock can be
+    taken, such as on Windows or in a folder that takes no file; the run
+    reports such a folder when it writes its results.
     """
     if fcntl is None:
-        yield
-        return
+        return None
     try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(run_dir / LOCK_NAME, "a", encoding="utf-8")  # noqa: SIM115
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK_NAME, "a", encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
-        # The run reports a folder it cannot write when it writes results.
-        log.debug("No lock on %s: %s", run_dir, exc)
+        log.debug("No lock on %s: %s", folder, exc)
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise ConfigError(
+            f"{folder} is in use by another fakegen {what}. Two commands share "
+            f"a folder when both start in the same second with the default "
+            f"{key}, or when both are given the same one. Give each {what} its "
+            f"own folder with {key}=PATH."
+        ) from None
+    return handle
+
+
+@contextmanager
+def run_folder_lock(run_dir: Path, *, key: str = "hydra.run.dir") -> Iterator[None]:
+    """Hold the lock of ``run_dir`` while the block runs.
+
+    The empty lock file stays, because removing it would let a third process
+    lock a new file while a second still waits on the old one.
+    """
+    handle = lock_folder(run_dir, key=key, what="run")
+    try:
         yield
-        return
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(
-                f"{run_dir} is in use by another fakegen run. Runs started in the "
-                "same second share the default folder, so give each run its own "
-                "with hydra.run.dir=PATH, or start them at least a second apart."
-            ) from None
-        yield
+    finally:
+        if handle is not None:
+            handle.close()

@@ -118,7 +118,8 @@ def single_run_message(summary: SweepSummary) -> str:
         "fakegen-report writes no summary files into it. "
     )
     if run["status"] == "completed":
-        score = f" with score {run['score']:.3f}" if pd.notna(run["score"]) else ""
+        score = run["score"]
+        score = f" with verdict score {score:.3f}" if pd.notna(score) else ""
         message += f"The run completed{score}; see {run_dir / RESULTS_NAME}."
     else:
         error = str(run["error"]).rstrip(".")

@@ -258,12 +258,14 @@ def _verify_constraints(result, model, tests, train, options, seed) -> None:
         )
         return
     if classes is None or list(classes) != [0, 1]:
-        labels = "unknown" if classes is None else ", ".join(map(str, classes))
+        # The model sees the labels encoded as 0, 1, 2 and so on, so the
+        # warning counts the classes instead of naming their values.
+        count = "an unknown number of" if classes is None else str(len(classes))
         log.warning(
-            "Skipped counterfactual pairs: they need a model of the two classes "
-            "0 and 1, and the labels are %s. Set generator.positive to the label "
-            "value the constraints describe, so that it is 1 against the rest.",
-            labels,
+            "Skipped counterfactual pairs: they need a label of two classes, and "
+            "this label has %s. Set generator.positive to the label value the "
+            "constraints describe, so that it is 1 against the rest.",
+            count,
         )
         return
     first, second, groups = make_file_pairs(
