@@ -1,9 +1,8 @@
 """Locks that keep two fakegen processes out of one run or sweep folder.
 
-Hydra names a folder after the second its run or sweep started in, so two
+Hydra names a folder after the second its run or sweep started in. Two
 commands started in the same second in the same directory get the same
-folder, and the later results.json would replace the earlier one without a
-word.
+folder, and the later results.json would replace the earlier one silently.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ def lock_folder(folder: Path, *, key: str, what: str) -> IO[str] | None:
     however it ends, so a killed run leaves no stale lock. ``key`` is the
     setting that chose the folder and ``what`` names the command's kind
     ("run" or "sweep") in the message. Returns None where no lock can be
-    taken, such as on Windows or in a folder that takes no file; the run
+    taken, such as on Windows or in a folder that takes no file. The run
     reports such a folder when it writes its results.
     """
     if fcntl is None:

@@ -258,7 +258,7 @@ def _verify_constraints(result, model, tests, train, options, seed) -> None:
         )
         return
     if classes is None or list(classes) != [0, 1]:
-        # The model sees the labels encoded as 0, 1, 2 and so on, so the
+        # The model is fitted on labels encoded as 0, 1, 2 and so on, so the
         # warning counts the classes instead of naming their values.
         count = "an unknown number of" if classes is None else str(len(classes))
         log.warning(
