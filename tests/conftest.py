@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -142,6 +143,10 @@ def interrupt_once(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell ignores SIGINT in the jobs it starts in the background, and
+        # children inherit that. Restoring the default makes SIGINT act as a
+        # terminal's Ctrl-C however the test run was started.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     if callable(started):
         started = started(process.pid)

@@ -7,7 +7,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
@@ -20,6 +20,9 @@ from fakegen.sweep_check import shared_config_error, uses_optuna
 log = logging.getLogger(__name__)
 
 _FAILED: list[Path] = []
+# Open lock files of the sweep folders this process runs; the locks hold
+# until the process ends.
+_SWEEP_LOCKS: list[IO[str] | None] = []
 
 
 def failed_runs() -> list[Path]:
@@ -94,8 +97,12 @@ class SweepCheck(Callback):
         # Two sweeps in one folder would run jobs into each other's folders,
         # so the sweep holds its folder's lock until the process ends.
         try:
-            self.lock = lock_folder(
-                Path(config.hydra.sweep.dir), key="hydra.sweep.dir", what="sweep"
+            # Kept outside the callback, because launchers such as submitit
+            # pickle the callbacks and an open file cannot be pickled.
+            _SWEEP_LOCKS.append(
+                lock_folder(
+                    Path(config.hydra.sweep.dir), key="hydra.sweep.dir", what="sweep"
+                )
             )
         except ConfigError as exc:
             log.error("%s No job of the sweep started.", exc)
