@@ -6,6 +6,9 @@ import fcntl
 import re
 import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -204,15 +207,20 @@ def test_failed_rerun_keeps_completed_results(fakegen, tmp_path):
     assert '"status": "failed"' in failure
 
 
+@contextmanager
+def folder_locked(folder: Path) -> Iterator[None]:
+    """Hold the lock of ``folder``, as a command started in the same second would."""
+    with open(folder / ".fakegen.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+
+
 def test_run_folder_in_use_rejected(fakegen, tmp_path):
     small = ["generator.rows=500", "verifier.test_rows=200", "verifier.suite_rows=200"]
     assert fakegen(*small, "tracker=none").returncode == 0
     before = (tmp_path / "run" / "results.json").read_bytes()
 
-    # This test process holds the folder's lock, as a run started in the
-    # same second would.
-    with open(tmp_path / "run" / ".fakegen.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with folder_locked(tmp_path / "run"):
         completed = fakegen(*small, "seed=1", "tracker=none")
 
     assert completed.returncode == 1
@@ -230,10 +238,7 @@ def test_run_folder_in_use_rejected(fakegen, tmp_path):
 
 def test_sweep_folder_in_use_rejected(fakegen, tmp_path):
     (tmp_path / "sweep").mkdir()
-    # This test process holds the sweep folder's lock, as a sweep started in
-    # the same second would.
-    with open(tmp_path / "sweep" / ".fakegen.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    with folder_locked(tmp_path / "sweep"):
         completed = fakegen("-m", "generator.rows=500", "seed=0,1", "tracker=none")
 
     assert completed.returncode == 1

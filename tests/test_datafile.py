@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DATA, load_results
+from conftest import DATA, assert_failed_before_data, load_results
 from fakegen.datafile import load_file_data, read_table
 from fakegen.errors import ConfigError, DataFileError
 
@@ -392,18 +392,10 @@ def test_reserved_test_name_fails_before_reading(fakegen, small_files, name):
         f"{RESERVED_NAMES}. Rename the test table, such as to "
         f"generator.tests.{name}_file."
     )
-    errors = [line for line in completed.stderr.splitlines() if "[ERROR]" in line]
 
-    assert completed.returncode == 1
-    assert len(errors) == 1, completed.stderr
-    assert re.search(re.escape(message) + "$", errors[0]), errors[0]
-    assert "Traceback" not in completed.stdout + completed.stderr
+    assert_failed_before_data(completed, small_files / "run", message)
     # The check comes before any file is read, let alone a model trained.
     assert "Read ok.csv" not in completed.stderr
-    results = load_results(small_files / "run")
-    assert results["status"] == "failed"
-    assert "dataset" not in results
-    assert "metrics" not in results
 
 
 def test_fakegen_file_selects_no_constraints(fakegen, small_files):

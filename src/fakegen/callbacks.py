@@ -101,7 +101,7 @@ class SweepCheck(Callback):
             # pickle the callbacks and an open file cannot be pickled.
             _SWEEP_LOCKS.append(
                 lock_folder(
-                    Path(config.hydra.sweep.dir), key="hydra.sweep.dir", what="sweep"
+                    Path(config.hydra.sweep.dir), key="hydra.sweep.dir", kind="sweep"
                 )
             )
         except ConfigError as exc:

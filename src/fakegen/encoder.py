@@ -310,9 +310,8 @@ def log_missing_test_values(
 
     Parameters
     ----------
-    encoder : ColumnTransformer or Pipeline
-        The fitted encoder from :func:`make_encoder`, or a fitted pipeline whose
-        first step is that encoder.
+    encoder : ColumnTransformer
+        The fitted encoder from :func:`make_encoder`.
     X : DataFrame
         Features of the test table, with the training columns.
     key : str
@@ -320,8 +319,6 @@ def log_missing_test_values(
     path : str
         The path that ``key`` gives.
     """
-    if isinstance(encoder, Pipeline):
-        encoder = encoder.steps[0][1]
     counts = X.isna().sum()
     groups = []
     for name, transformer, columns in encoder.transformers_:

@@ -25,13 +25,13 @@ log = logging.getLogger(__name__)
 LOCK_NAME = ".fakegen.lock"
 
 
-def lock_folder(folder: Path, *, key: str, what: str) -> IO[str] | None:
+def lock_folder(folder: Path, *, key: str, kind: str) -> IO[str] | None:
     """Lock ``folder`` for this process and return the open lock file.
 
     The lock holds until the returned file is closed or the process ends,
     however it ends, so a killed run leaves no stale lock. ``key`` is the
-    setting that chose the folder and ``what`` names the command's kind
-    ("run" or "sweep") in the message. Returns None where no lock can be
+    setting that chose the folder, and ``kind`` ("run" or "sweep") names the
+    command in the message. Returns None where no lock can be
     taken, such as on Windows or in a folder that takes no file. The run
     reports such a folder when it writes its results.
     """
@@ -48,9 +48,9 @@ def lock_folder(folder: Path, *, key: str, what: str) -> IO[str] | None:
     except BlockingIOError:
         handle.close()
         raise ConfigError(
-            f"{folder} is in use by another fakegen {what}. Two commands share "
+            f"{folder} is in use by another fakegen {kind}. Two commands share "
             f"a folder when both start in the same second with the default "
-            f"{key}, or when both are given the same one. Give each {what} its "
+            f"{key}, or when both are given the same one. Give each {kind} its "
             f"own folder with {key}=PATH."
         ) from None
     return handle
@@ -63,7 +63,7 @@ def run_folder_lock(run_dir: Path, *, key: str = "hydra.run.dir") -> Iterator[No
     The empty lock file stays, because removing it would let a third process
     lock a new file while a second still waits on the old one.
     """
-    handle = lock_folder(run_dir, key=key, what="run")
+    handle = lock_folder(run_dir, key=key, kind="run")
     try:
         yield
     finally:

@@ -25,23 +25,12 @@ JOB_NUMBER_SUBDIR = "${hydra.job.num}"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
-def planned_jobs(sweep_dir: Path) -> dict[str, str] | None:
-    """Return the folder name and overrides of each job the sweep planned.
+def planned_jobs(sweep_dir: Path) -> dict[str, list[str]] | None:
+    """Return the folder name and override list of each job the sweep planned.
 
     Returns None when the plan is unknown: multirun.yaml is missing or
     unreadable (the Optuna sweeper writes none), another sweeper ran the
     sweep, or the job folders are not named by job number.
-    """
-    jobs = planned_job_overrides(sweep_dir)
-    if jobs is None:
-        return None
-    return {name: " ".join(job) for name, job in jobs.items()}
-
-
-def planned_job_overrides(sweep_dir: Path) -> dict[str, list[str]] | None:
-    """Return the folder name and override list of each job the sweep planned.
-
-    Returns None when the plan is unknown, as :func:`planned_jobs` does.
     """
     path = Path(sweep_dir) / MULTIRUN_YAML
     try:

@@ -12,7 +12,7 @@ import pandas as pd
 import yaml
 
 from fakegen.errors import FakegenError
-from fakegen.planned import MULTIRUN_YAML, planned_job_overrides
+from fakegen.planned import MULTIRUN_YAML, planned_jobs
 from fakegen.results import FAILED_RESULTS_NAME, RESULTS_NAME, read_results
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ def collect_runs(sweep_dir: Path | str, *, since: float | None = None) -> pd.Dat
             "of a multirun, such as multirun/DATE/TIME."
         )
     run_dirs = find_run_dirs(sweep_dir)
-    plan = planned_job_overrides(sweep_dir)
+    plan = planned_jobs(sweep_dir)
     older = find_older_job_dirs(sweep_dir, run_dirs, plan, since=since)
     if older:
         _warn_older_job_dirs(sweep_dir, older)
@@ -199,7 +199,7 @@ def find_older_job_dirs(
         The run directories found below ``sweep_dir``.
     plan : dict of str to list of str, or None
         Job folder name to overrides, from
-        :func:`fakegen.planned.planned_job_overrides`; None when unknown, and
+        :func:`fakegen.planned.planned_jobs`; None when unknown, and
         then, without ``since``, every run counts.
     since : float, default=None
         When the latest sweep started, in seconds since the epoch.
